@@ -1,0 +1,148 @@
+// The plan document a rollout is created from (JSON or YAML). Parsed and validated here, once;
+// services take the typed result. A bad plan is rejected whole, every problem listed by path.
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { isRuleSet, possibleValues, ZRuleSet } from './targeting';
+
+export const FLAG_TYPES = ['boolean', 'string', 'number', 'json'] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
+
+const slug = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(100, 'at most 100 characters')
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes (a slug)');
+const flagKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'start with a letter; letters, digits, _ . - only');
+
+export const ZPlanFlag = z.strictObject({
+  key: flagKey,
+  type: z.enum(FLAG_TYPES),
+  description: z.string().optional(),
+  variants: z.array(z.string().min(1)).min(1).optional(),
+  baseline: z.unknown(),
+});
+
+export const ZPlanPhase = z.strictObject({
+  key: slug,
+  name: z.string().min(1, 'must not be empty').max(200),
+  description: z.string().optional(),
+  minDuration: z.union([z.string(), z.literal(0)]).optional(),
+  // environment keys this phase applies to; absent or empty = every environment
+  environments: z.array(slug).optional(),
+  flags: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const ZPlan = z.strictObject({
+  key: slug,
+  name: z.string().min(1, 'must not be empty').max(200),
+  description: z.string().optional(),
+  owner: z.string().optional(),
+  flags: z.array(ZPlanFlag).min(1, 'a plan needs at least one flag'),
+  phases: z.array(ZPlanPhase).min(1, 'a plan needs at least one phase'),
+});
+export type TPlan = z.infer<typeof ZPlan>;
+export type TPlanFlag = z.infer<typeof ZPlanFlag>;
+export type TPlanPhase = z.infer<typeof ZPlanPhase>;
+
+export interface PlanProblem {
+  path: string;
+  message: string;
+}
+
+export type PlanResult = { ok: true; plan: TPlan; minDurations: number[] } | { ok: false; problems: PlanProblem[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(plan)';
+}
+
+function typeProblem(type: FlagType, variants: string[] | undefined, v: unknown): string | null {
+  switch (type) {
+    case 'boolean':
+      return typeof v === 'boolean' ? null : `expected true or false, got ${JSON.stringify(v)}`;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? null : `expected a number, got ${JSON.stringify(v)}`;
+    case 'string':
+      if (typeof v !== 'string') return `expected a string, got ${JSON.stringify(v)}`;
+      if (variants && !variants.includes(v)) return `"${v}" is not one of the variants (${variants.join(', ')})`;
+      return null;
+    case 'json':
+      return v === undefined ? 'a value is required' : null;
+  }
+}
+
+/** Validates a plan document (already parsed from JSON/YAML). */
+export function validatePlan(input: unknown): PlanResult {
+  const parsed = ZPlan.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    };
+  }
+  const plan = parsed.data;
+  const problems: PlanProblem[] = [];
+  const flags = new Map<string, TPlanFlag>();
+
+  plan.flags.forEach((f, i) => {
+    if (flags.has(f.key)) problems.push({ path: `flags[${i}].key`, message: `duplicate flag key ${f.key}` });
+    flags.set(f.key, f);
+    if (f.variants && f.type !== 'string') {
+      problems.push({ path: `flags[${i}].variants`, message: 'variants are only for string flags' });
+    }
+    if (f.variants && new Set(f.variants).size !== f.variants.length) {
+      problems.push({ path: `flags[${i}].variants`, message: 'variants must be distinct' });
+    }
+    if (f.baseline === undefined) problems.push({ path: `flags[${i}].baseline`, message: 'a baseline value is required' });
+    else {
+      const p = typeProblem(f.type, f.variants, f.baseline);
+      if (p) problems.push({ path: `flags[${i}].baseline`, message: p });
+    }
+  });
+
+  const phaseKeys = new Set<string>();
+  const minDurations: number[] = [];
+  plan.phases.forEach((ph, i) => {
+    if (phaseKeys.has(ph.key)) problems.push({ path: `phases[${i}].key`, message: `duplicate phase key ${ph.key}` });
+    phaseKeys.add(ph.key);
+    if (ph.key === 'baseline') problems.push({ path: `phases[${i}].key`, message: '"baseline" is reserved' });
+
+    let seconds = 0;
+    if (ph.minDuration !== undefined && ph.minDuration !== 0) {
+      const s = parseDuration(ph.minDuration);
+      if (s === null) problems.push({ path: `phases[${i}].minDuration`, message: `"${ph.minDuration}" is not a duration like 30m, 24h, 7d` });
+      else seconds = s;
+    }
+    minDurations.push(seconds);
+
+    for (const [key, value] of Object.entries(ph.flags)) {
+      const path = `phases[${i}].flags.${key}`;
+      const flag = flags.get(key);
+      if (!flag) {
+        problems.push({ path, message: 'unknown flag' });
+        continue;
+      }
+      if (isRuleSet(value)) {
+        const rs = ZRuleSet.safeParse(value);
+        if (!rs.success) {
+          for (const issue of rs.error.issues) problems.push({ path: `${path}${issue.path.length ? '.' + formatPath(issue.path) : ''}`, message: issue.message });
+          continue;
+        }
+      }
+      for (const v of possibleValues(value)) {
+        const p = typeProblem(flag.type, flag.variants, v);
+        if (p) problems.push({ path, message: p });
+      }
+    }
+  });
+
+  return problems.length ? { ok: false, problems } : { ok: true, plan, minDurations };
+}
