@@ -1,0 +1,26 @@
+// Environment, validated once at start-up with a clear message.
+import { z } from 'zod';
+
+const ZEnv = z.object({
+  DATABASE_URL: z
+    .string({ error: 'DATABASE_URL is not set (scripts/run.mjs sets it to the embedded Postgres when you run `npm run dev`)' })
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL'),
+  NEXTAUTH_SECRET: z.string().min(16, 'NEXTAUTH_SECRET must be at least 16 characters').optional(),
+  SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'SWITCHYARD_ADMIN_TOKEN must be at least 16 characters').optional(),
+  FLAGS_PORT: z.coerce.number().int().positive().default(3001),
+  FLAGS_PUBLIC_URL: z.string().url().optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+export type Env = z.infer<typeof ZEnv>;
+
+let cached: Env | undefined;
+export function env(): Env {
+  if (cached) return cached;
+  const r = ZEnv.safeParse(process.env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Switchyard: invalid environment\n${lines}`);
+  }
+  cached = r.data;
+  return cached;
+}
