@@ -1,0 +1,38 @@
+// Who is acting, and what each role may do. Every service calls `authorize` first — the check
+// lives inside the use case, never only in a proxy/middleware (cf. CVE-2025-29927).
+import { forbidden } from '../errors';
+
+export const ROLES = ['viewer', 'engineer', 'approver', 'admin', 'flags'] as const;
+export type Role = (typeof ROLES)[number];
+/** roles a person or an API token can hold for the management API */
+export const MANAGEMENT_ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
+
+export interface Actor {
+  kind: 'user' | 'token' | 'system';
+  id: string | null;
+  name: string;
+  role: Role;
+  /** flags tokens are scoped to one environment */
+  environmentId?: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, name: 'system', role: 'admin' };
+
+export const PERMISSIONS = {
+  'rollout.read': ['viewer', 'engineer', 'approver', 'admin'],
+  'rollout.create': ['engineer', 'admin'],
+  'rollout.transition': ['engineer', 'admin'],
+  'environment.manage': ['admin'],
+  'token.manage': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(actor: Actor | null | undefined, permission: Permission): boolean {
+  return !!actor && (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+}
+
+export function authorize(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) {
+    throw forbidden(`role "${actor.role}" may not ${permission.replace('.', ': ')} (needs ${PERMISSIONS[permission].join(' or ')})`);
+  }
+}

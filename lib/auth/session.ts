@@ -1,0 +1,61 @@
+// Resolves who is calling: an API token (Authorization: Bearer / X-API-Key) or a signed-in
+// user's session. The role always comes from the database, on every request.
+import { getServerSession } from 'next-auth';
+import { prisma } from '../db';
+import { env } from '../env';
+import { unauthorized } from '../errors';
+import type { Actor } from './actor';
+import { authOptions } from './options';
+import { hashToken } from './tokens';
+
+export async function sessionActor(): Promise<Actor | null> {
+  const session = await getServerSession(authOptions);
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  if (!id) return null;
+  const user = await prisma().user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true } });
+  if (!user) return null;
+  return { kind: 'user', id: user.id, name: user.name || user.email, role: user.role };
+}
+
+export async function requireSessionActor(): Promise<Actor> {
+  const a = await sessionActor();
+  if (!a) throw unauthorized('sign in first');
+  return a;
+}
+
+export function presentedToken(headers: Headers): string | null {
+  const auth = headers.get('authorization');
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return m ? m[1].trim() : null;
+  }
+  return headers.get('x-api-key')?.trim() || null;
+}
+
+export async function tokenActor(secret: string): Promise<Actor | null> {
+  const hash = hashToken(secret);
+  const bootstrap = env().SWITCHYARD_ADMIN_TOKEN;
+  if (bootstrap && hash === hashToken(bootstrap)) {
+    return { kind: 'token', id: null, name: 'bootstrap admin token', role: 'admin' };
+  }
+  const t = await prisma().apiToken.findUnique({ where: { tokenHash: hash } });
+  if (!t || t.revokedAt) return null;
+  // best effort, off the request's critical path
+  void prisma()
+    .apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } })
+    .catch(() => {});
+  return { kind: 'token', id: t.id, name: t.name, role: t.role, environmentId: t.environmentId };
+}
+
+/** For REST routes: a token if one is presented (an unknown one is a 401), else the session. */
+export async function requestActor(req: Request): Promise<Actor> {
+  const secret = presentedToken(req.headers);
+  if (secret !== null) {
+    const a = await tokenActor(secret);
+    if (!a) throw unauthorized('unknown or revoked API token');
+    return a;
+  }
+  const s = await sessionActor();
+  if (!s) throw unauthorized('send "Authorization: Bearer <token>" or sign in');
+  return s;
+}

@@ -1,0 +1,73 @@
+// Writes a rollout's flag state vector into flag_values for every environment, inside the
+// caller's transaction. Environments whose values changed get their revision bumped and a
+// NOTIFY on `switchyard_flags` — delivered by Postgres only when the transaction commits, so
+// the flag server never sees a change that was rolled back.
+import type { Tx } from '../db';
+import { flagStateFor, type FlagDef, type PhaseDef } from '../domain/flag-state';
+import { Prisma } from '../generated/prisma/client';
+
+export const FLAGS_CHANNEL = 'switchyard_flags';
+
+export type EnvFlagMap = Record<string, Record<string, unknown>>;
+
+export interface FlagStateChange {
+  before: EnvFlagMap;
+  after: EnvFlagMap;
+  changedEnvironments: string[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export async function applyFlagState(
+  tx: Tx,
+  flags: (FlagDef & { id: string })[],
+  phases: PhaseDef[],
+  currentPhaseIndex: number | null,
+): Promise<FlagStateChange> {
+  const envs = await tx.environment.findMany({ orderBy: { key: 'asc' } });
+  const existing = await tx.flagValue.findMany({ where: { flagId: { in: flags.map((f) => f.id) } } });
+  const existingBy = new Map(existing.map((v) => [`${v.flagId}/${v.environmentId}`, v]));
+
+  const before: EnvFlagMap = {};
+  const after: EnvFlagMap = {};
+  const changedEnvIds: string[] = [];
+  const changedEnvKeys: string[] = [];
+  const now = new Date();
+
+  for (const env of envs) {
+    const target = flagStateFor(flags, phases, currentPhaseIndex, env.key);
+    before[env.key] = {};
+    after[env.key] = {};
+    let changed = false;
+    for (const f of flags) {
+      const cur = existingBy.get(`${f.id}/${env.id}`);
+      const want = target[f.key];
+      before[env.key][f.key] = cur ? cur.value : null;
+      after[env.key][f.key] = want.value;
+      if (cur && same(cur.value, want.value) && cur.phaseKey === want.phaseKey) continue;
+      changed = true;
+      const value = (want.value ?? Prisma.JsonNull) as Prisma.InputJsonValue;
+      await tx.flagValue.upsert({
+        where: { flagId_environmentId: { flagId: f.id, environmentId: env.id } },
+        create: { flagId: f.id, environmentId: env.id, value, phaseKey: want.phaseKey, updatedAt: now },
+        update: { value, phaseKey: want.phaseKey, updatedAt: now },
+      });
+    }
+    if (changed) {
+      changedEnvIds.push(env.id);
+      changedEnvKeys.push(env.key);
+    }
+  }
+
+  if (changedEnvIds.length) {
+    const bumped = await tx.$queryRaw<{ key: string; revision: bigint }[]>`
+      UPDATE environments SET revision = revision + 1
+      WHERE id = ANY(${changedEnvIds}::uuid[])
+      RETURNING key, revision`;
+    for (const b of bumped) {
+      const payload = JSON.stringify({ environment: b.key, revision: Number(b.revision) });
+      await tx.$queryRaw`SELECT pg_notify(${FLAGS_CHANNEL}, ${payload})`;
+    }
+  }
+  return { before, after, changedEnvironments: changedEnvKeys };
+}

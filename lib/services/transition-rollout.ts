@@ -1,0 +1,128 @@
+// Moves a rollout through its lifecycle: start, promote, pause, resume, rollback, abort.
+// authorize → load → check the transition table → compare-and-set on `version` → write the
+// rollout, its flag values and the audit row in one transaction.
+import { authorize, type Actor } from '../auth/actor';
+import { prisma } from '../db';
+import { badRequest, conflict, notFound, AppError } from '../errors';
+import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
+import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
+import { applyFlagState } from './apply-flag-state';
+import { Prisma } from '../generated/prisma/client';
+import { z } from 'zod';
+
+export interface TransitionInput {
+  key: string;
+  action: RolloutAction;
+  expectedVersion: number;
+  reason: string;
+  /** rollback only: "baseline" (default) or the key of an earlier phase */
+  to?: string;
+  requestId?: string;
+}
+
+export async function transitionRollout(actor: Actor, input: TransitionInput): Promise<RolloutDetail> {
+  authorize(actor, 'rollout.transition');
+  const reason = input.reason.trim();
+  if (!reason) throw badRequest('a reason is required', { errors: [{ path: 'reason', message: 'must not be empty' }] });
+  if (input.to !== undefined && input.action !== 'rollback') {
+    throw badRequest('"to" is only for rollback', { errors: [{ path: 'to', message: 'only for rollback' }] });
+  }
+
+  return prisma().$transaction(
+    async (tx) => {
+      const r = await tx.rollout.findUnique({
+        where: { key: input.key },
+        include: { flags: { orderBy: { position: 'asc' } }, phases: { orderBy: { index: 'asc' } } },
+      });
+      if (!r) throw notFound(`no rollout with key "${input.key}"`);
+      const stale = () =>
+        conflict(
+          `rollout "${r.key}" is at version ${r.version}, not ${input.expectedVersion}: someone else changed it`,
+          { currentVersion: r.version, currentStatus: r.status },
+        );
+      if (r.version !== input.expectedVersion) throw stale();
+
+      let target: RollbackTarget = { kind: 'baseline' };
+      if (input.action === 'rollback' && input.to && input.to !== 'baseline') {
+        const idx = r.phases.findIndex((p) => p.key === input.to);
+        if (idx < 0) {
+          throw badRequest(`rollback target "${input.to}" is neither "baseline" nor a phase of this rollout`, {
+            errors: [{ path: 'to', message: `unknown phase (phases: ${r.phases.map((p) => p.key).join(', ')})` }],
+          });
+        }
+        target = { kind: 'phase', index: idx };
+      }
+
+      const res = transition(r, input.action, r.phases.length, target);
+      if (!res.ok) throw conflict(res.error.message, { currentVersion: r.version, currentStatus: r.status, reasonCode: res.error.code });
+      const next = res.next;
+      const phaseChanged = next.currentPhaseIndex !== r.currentPhaseIndex || input.action === 'start';
+
+      // compare-and-set: the row must still be at the version we read
+      const cas = await tx.rollout.updateMany({
+        where: { id: r.id, version: input.expectedVersion },
+        data: {
+          status: next.status,
+          currentPhaseIndex: next.currentPhaseIndex,
+          version: next.version,
+          ...(phaseChanged ? { phaseEnteredAt: next.currentPhaseIndex === null ? null : new Date() } : {}),
+        },
+      });
+      if (cas.count !== 1) {
+        const now = await tx.rollout.findUnique({ where: { id: r.id }, select: { version: true, status: true } });
+        throw conflict(`rollout "${r.key}" was changed concurrently; reload and try again`, {
+          currentVersion: now?.version ?? null,
+          currentStatus: now?.status ?? null,
+        });
+      }
+
+      const change = await applyFlagState(
+        tx,
+        r.flags.map((f) => ({ id: f.id, key: f.key, baseline: f.baseline })),
+        phaseDefs(r.phases),
+        next.currentPhaseIndex,
+      );
+
+      const phaseKey = (i: number | null) => (i === null ? null : r.phases[i].key);
+      await tx.auditEvent.create({
+        data: {
+          rolloutId: r.id,
+          actorType: actor.kind,
+          actorId: actor.id,
+          actorName: actor.name,
+          action: input.action,
+          fromStatus: r.status,
+          toStatus: next.status,
+          fromPhase: phaseKey(r.currentPhaseIndex),
+          toPhase: phaseKey(next.currentPhaseIndex),
+          fromVersion: r.version,
+          toVersion: next.version,
+          flagsBefore: change.before as Prisma.InputJsonValue,
+          flagsAfter: change.after as Prisma.InputJsonValue,
+          reason,
+          requestId: input.requestId ?? null,
+          details:
+            input.action === 'rollback'
+              ? { to: target.kind === 'baseline' ? 'baseline' : phaseKey(target.index), changedEnvironments: change.changedEnvironments }
+              : { changedEnvironments: change.changedEnvironments },
+        },
+      });
+      return loadRolloutDetail(tx, r.key);
+    },
+    { timeout: 15_000, maxWait: 15_000 },
+  ).catch((e: unknown) => {
+    if (e instanceof AppError) throw e;
+    // a serialization/lock error from a concurrent writer is a conflict too
+    if (e instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P2002'].includes(e.code)) {
+      throw conflict('the rollout was changed concurrently; reload and try again');
+    }
+    throw e;
+  });
+}
+
+export const ZTransitionSchema = z.strictObject({
+  reason: z.string({ error: 'a reason is required' }).trim().min(1, 'a reason is required').max(2000),
+  expectedVersion: z.number({ error: 'expectedVersion (the version you are changing) is required' }).int().min(1),
+  to: z.string().min(1).optional(),
+});
+export type TTransitionSchema = z.infer<typeof ZTransitionSchema>;

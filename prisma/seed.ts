@@ -1,0 +1,85 @@
+// Bootstrap and demo data. Idempotent: safe to run on every start (scripts/run.mjs does).
+//  - environments `staging` and `production` if there are none
+//  - SWITCHYARD_ADMIN_TOKEN, if set, registered as an admin token (stored hashed)
+//  - unless SWITCHYARD_SEED_DEMO=0: demo users for each role, and the demo rollouts from
+//    prisma/plans/*.yaml (created once; never overwritten)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SYSTEM_ACTOR } from '../lib/auth/actor';
+import { hashPassword } from '../lib/auth/password';
+import { hashToken, tokenPrefix } from '../lib/auth/tokens';
+import { prisma } from '../lib/db';
+import { AppError } from '../lib/errors';
+import { createRollout } from '../lib/services/create-rollout';
+
+export const DEMO_PASSWORD = 'switchyard';
+export const DEMO_USERS = [
+  { email: 'admin@switchyard.local', name: 'Ada Admin', role: 'admin' },
+  { email: 'engineer@switchyard.local', name: 'Eve Engineer', role: 'engineer' },
+  { email: 'approver@switchyard.local', name: 'Andy Approver', role: 'approver' },
+  { email: 'viewer@switchyard.local', name: 'Val Viewer', role: 'viewer' },
+] as const;
+
+const PLANS_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'plans');
+
+export async function seed({ demo = process.env.SWITCHYARD_SEED_DEMO !== '0', log = console.log } = {}) {
+  const db = prisma();
+  if ((await db.environment.count()) === 0) {
+    await db.environment.createMany({
+      data: [
+        { key: 'staging', name: 'Staging', sortOrder: 0 },
+        { key: 'production', name: 'Production', sortOrder: 1 },
+      ],
+      skipDuplicates: true,
+    });
+    log('[seed] environments: staging, production');
+  }
+
+  const bootstrap = process.env.SWITCHYARD_ADMIN_TOKEN;
+  if (bootstrap) {
+    const tokenHash = hashToken(bootstrap);
+    await db.apiToken.upsert({
+      where: { tokenHash },
+      create: { name: 'bootstrap admin (SWITCHYARD_ADMIN_TOKEN)', role: 'admin', tokenHash, prefix: tokenPrefix(bootstrap) },
+      update: { revokedAt: null, role: 'admin' },
+    });
+    log('[seed] SWITCHYARD_ADMIN_TOKEN registered as an admin API token');
+  }
+
+  if (!demo) return;
+
+  for (const u of DEMO_USERS) {
+    const exists = await db.user.findUnique({ where: { email: u.email } });
+    if (!exists) await db.user.create({ data: { ...u, passwordHash: await hashPassword(DEMO_PASSWORD) } });
+  }
+
+  const files = (existsSync(PLANS_DIR) ? readdirSync(PLANS_DIR) : []).filter((f) => /\.ya?ml$/.test(f)).sort();
+  let created = 0;
+  for (const f of files) {
+    const doc = parseYaml(readFileSync(path.join(PLANS_DIR, f), 'utf8')) as { key?: string };
+    if (doc?.key && (await db.rollout.findUnique({ where: { key: doc.key }, select: { id: true } }))) continue;
+    try {
+      await createRollout(SYSTEM_ACTOR, doc);
+      created++;
+    } catch (e) {
+      if (e instanceof AppError) throw new Error(`prisma/plans/${f}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (created) log(`[seed] demo rollouts created: ${created}`);
+  log('[seed] demo sign-ins (password "' + DEMO_PASSWORD + '"): ' + DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', '));
+}
+
+if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+  seed().then(
+    async () => {
+      await prisma().$disconnect();
+      process.exit(0);
+    },
+    (e) => {
+      console.error(`[seed] failed: ${e instanceof Error ? e.message : e}`);
+      process.exit(1);
+    },
+  );
+}
