@@ -60,14 +60,15 @@ export async function applyFlagState(
   }
 
   if (changedEnvIds.length) {
-    const bumped = await tx.$queryRaw<{ key: string; revision: bigint }[]>`
-      UPDATE environments SET revision = revision + 1
-      WHERE id = ANY(${changedEnvIds}::uuid[])
-      RETURNING key, revision`;
-    for (const b of bumped) {
-      const payload = JSON.stringify({ environment: b.key, revision: Number(b.revision) });
-      await tx.$queryRaw`SELECT pg_notify(${FLAGS_CHANNEL}, ${payload})`;
-    }
+    // one round trip: bump the revisions and queue a NOTIFY per environment (sent at COMMIT)
+    await tx.$queryRaw`
+      WITH bumped AS (
+        UPDATE environments SET revision = revision + 1
+        WHERE id = ANY(${changedEnvIds}::uuid[])
+        RETURNING key, revision
+      )
+      SELECT key, pg_notify(${FLAGS_CHANNEL}, json_build_object('environment', key, 'revision', revision)::text)::text AS notified
+      FROM bumped`;
   }
   return { before, after, changedEnvironments: changedEnvKeys };
 }
