@@ -79,21 +79,63 @@ function typeProblem(type: FlagType, variants: string[] | undefined, v: unknown)
   }
 }
 
-/** Validates a plan document (already parsed from JSON/YAML). */
+/**
+ * Validates a plan document (already parsed from JSON/YAML). Structural problems (zod) and
+ * semantic ones (flag references, variants, types, durations) are reported together: the
+ * semantic checks run on every flag and phase entry that is structurally sound.
+ */
 export function validatePlan(input: unknown): PlanResult {
   const parsed = ZPlan.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
-    };
-  }
-  const plan = parsed.data;
   const problems: PlanProblem[] = [];
+  let plan: TPlan;
+  if (parsed.success) {
+    plan = parsed.data;
+  } else {
+    problems.push(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    const sound = <T,>(schema: z.ZodType<T>, xs: unknown): (T | undefined)[] =>
+      Array.isArray(xs) ? xs.map((x) => { const r = schema.safeParse(x); return r.success ? r.data : undefined; }) : [];
+    // keep indexes aligned with the document so paths stay right; unsound entries are skipped
+    const flagsRaw = sound(ZLooseFlag, raw.flags) as (TPlanFlag | undefined)[];
+    const phasesRaw = sound(ZLoosePhase, raw.phases) as (TPlanPhase | undefined)[];
+    semanticChecks(flagsRaw, phasesRaw, problems);
+    return { ok: false, problems: dedupe(problems) };
+  }
+  const minDurations = semanticChecks(plan.flags, plan.phases, problems);
+  return problems.length ? { ok: false, problems } : { ok: true, plan, minDurations };
+}
+
+// Lenient readings of a flag / phase entry, for semantic checks on a structurally bad plan:
+// each field falls back to "absent" rather than failing the entry.
+const ZLooseFlag = z.object({
+  key: z.string().catch(''),
+  type: z.enum(FLAG_TYPES).catch('json'),
+  variants: z.array(z.string()).optional().catch(undefined),
+  baseline: z.unknown(),
+});
+const ZLoosePhase = z.object({
+  key: z.string().catch(''),
+  name: z.string().catch(''),
+  minDuration: z.union([z.string(), z.literal(0)]).optional().catch(undefined),
+  environments: z.array(z.string()).optional().catch(undefined),
+  flags: z.record(z.string(), z.unknown()).catch({}),
+});
+
+function dedupe(ps: PlanProblem[]): PlanProblem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => (seen.has(p.path + p.message) ? false : (seen.add(p.path + p.message), true)));
+}
+
+function semanticChecks(
+  flagList: readonly (TPlanFlag | undefined)[],
+  phaseList: readonly (TPlanPhase | undefined)[],
+  problems: PlanProblem[],
+): number[] {
   const flags = new Map<string, TPlanFlag>();
 
-  plan.flags.forEach((f, i) => {
-    if (flags.has(f.key)) problems.push({ path: `flags[${i}].key`, message: `duplicate flag key ${f.key}` });
+  flagList.forEach((f, i) => {
+    if (!f) return;
+    if (f.key && flags.has(f.key)) problems.push({ path: `flags[${i}].key`, message: `duplicate flag key ${f.key}` });
     flags.set(f.key, f);
     if (f.variants && f.type !== 'string') {
       problems.push({ path: `flags[${i}].variants`, message: 'variants are only for string flags' });
@@ -110,8 +152,9 @@ export function validatePlan(input: unknown): PlanResult {
 
   const phaseKeys = new Set<string>();
   const minDurations: number[] = [];
-  plan.phases.forEach((ph, i) => {
-    if (phaseKeys.has(ph.key)) problems.push({ path: `phases[${i}].key`, message: `duplicate phase key ${ph.key}` });
+  phaseList.forEach((ph, i) => {
+    if (!ph) return;
+    if (ph.key && phaseKeys.has(ph.key)) problems.push({ path: `phases[${i}].key`, message: `duplicate phase key ${ph.key}` });
     phaseKeys.add(ph.key);
     if (ph.key === 'baseline') problems.push({ path: `phases[${i}].key`, message: '"baseline" is reserved' });
 
@@ -144,5 +187,5 @@ export function validatePlan(input: unknown): PlanResult {
     }
   });
 
-  return problems.length ? { ok: false, problems } : { ok: true, plan, minDurations };
+  return minDurations;
 }
