@@ -9,7 +9,13 @@ import { authOptions } from './options';
 import { hashToken } from './tokens';
 
 export async function sessionActor(): Promise<Actor | null> {
-  const session = await getServerSession(authOptions);
+  let session;
+  try {
+    session = await getServerSession(authOptions);
+  } catch {
+    // outside a Next request scope (scripts, tests calling handlers directly): no session
+    return null;
+  }
   const id = (session?.user as { id?: string } | undefined)?.id;
   if (!id) return null;
   const user = await prisma().user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true } });

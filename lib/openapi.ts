@@ -1,0 +1,184 @@
+// OpenAPI 3.1 description of the management REST API (/api/v1). Request schemas are derived
+// from the same zod schemas the routes parse with; tests/integration/openapi.test.ts checks
+// that every route file is described here (and nothing else), and that responses match.
+import { z } from 'zod';
+import { ACTIONS } from './domain/lifecycle';
+import { planJsonSchema } from './domain/plan-json-schema';
+import { ZCreateEnvironmentSchema } from './services/create-environment';
+import { ZCreateTokenSchema } from './services/create-token';
+import { ZTransitionSchema } from './services/transition-rollout';
+
+const js = (s: z.ZodType) => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  return rest;
+};
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+const ok = (description: string, ref: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const authErrors = {
+  '401': problem('No token/session, or an unknown or revoked token'),
+  '403': problem('The role may not do this'),
+};
+const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' }, description: 'rollout key (slug)' };
+
+export function openApiDocument(): Record<string, unknown> {
+  const phaseRef = { type: ['object', 'null'], required: ['key', 'name', 'index'], properties: { key: { type: 'string' }, name: { type: 'string' }, index: { type: 'integer' } } };
+  const summaryProps = {
+    key: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    owner: { type: 'string' },
+    status: { type: 'string', enum: ['draft', 'active', 'paused', 'completed', 'rolled_back', 'aborted'] },
+    version: { type: 'integer' },
+    currentPhase: phaseRef,
+    phaseCount: { type: 'integer' },
+    phaseEnteredAt: { type: ['string', 'null'], format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    lastEvent: { type: ['object', 'null'] },
+  };
+  const transitionOps = Object.fromEntries(
+    ACTIONS.map((a) => [
+      a,
+      {
+        summary: `${a[0].toUpperCase()}${a.slice(1)} the rollout`,
+        description:
+          a === 'rollback'
+            ? 'Roll back to `"to": "baseline"` (default: every flag to its baseline, status rolled_back) or to an earlier phase key (status active).'
+            : `Allowed from: see the transition table (lib/domain/lifecycle.ts).`,
+      },
+    ]),
+  );
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchyard management API',
+      version: '1.0.0',
+      description:
+        'Rollouts, phases, flags and their audit trail. Authenticate with `Authorization: Bearer <token>` (tokens: POST /api/v1/tokens) or a signed-in session. Errors are application/problem+json. Flag evaluation for services is served by the flag server over OFREP (see docs/flag-serving.md), not by this API.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/health': {
+        get: { summary: 'Liveness + database reachability', security: [], responses: { '200': { description: 'database reachable' }, '503': { description: 'database unreachable' } } },
+      },
+      '/api/v1/rollouts': {
+        get: {
+          summary: 'List rollouts',
+          responses: { '200': { description: 'rollouts', content: { 'application/json': { schema: { type: 'object', required: ['rollouts'], properties: { rollouts: { type: 'array', items: { $ref: '#/components/schemas/RolloutSummary' } } } } } } }, ...authErrors },
+        },
+        post: {
+          summary: 'Create a rollout from a plan (JSON, or YAML with Content-Type: application/yaml)',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '/api/v1/plan.schema.json' } }, 'application/yaml': { schema: { $ref: '/api/v1/plan.schema.json' } } },
+          },
+          responses: {
+            '201': ok('created (status draft)', 'RolloutDetail'),
+            '400': problem('The plan is invalid; `errors` lists every problem by path'),
+            ...authErrors,
+            '409': problem('The rollout key or a flag key is already taken'),
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}': {
+        get: { summary: 'A rollout with its phases, flags and allowed actions', parameters: [keyParam], responses: { '200': ok('the rollout', 'RolloutDetail'), ...authErrors, '404': problem('No such rollout') } },
+      },
+      '/api/v1/rollouts/{key}/{action}': {
+        post: {
+          summary: 'Transition a rollout: start | promote | pause | resume | rollback | abort',
+          description: Object.entries(transitionOps).map(([a, o]) => `- **${a}**: ${o.description}`).join('\n'),
+          parameters: [keyParam, { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: [...ACTIONS] } }],
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZTransitionSchema) } } },
+          responses: {
+            '200': ok('the rollout after the transition', 'RolloutDetail'),
+            '400': problem('Bad body (missing reason/expectedVersion, unknown rollback target)'),
+            ...authErrors,
+            '404': problem('No such rollout or action'),
+            '409': problem('Stale expectedVersion or a transition the table forbids; carries `currentVersion` and `currentStatus`'),
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}/audit': {
+        get: {
+          summary: 'Audit trail of a rollout, newest first',
+          parameters: [
+            keyParam,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'event id; returns older events' },
+          ],
+          responses: { '200': { description: 'events', content: { 'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } } } } } } }, '400': problem('Bad query'), ...authErrors, '404': problem('No such rollout') },
+        },
+      },
+      '/api/v1/tokens': {
+        get: { summary: 'List API tokens (admin; secrets are never shown again)', responses: { '200': { description: 'tokens' }, ...authErrors } },
+        post: {
+          summary: 'Create an API token (admin). The secret is in the response, once.',
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateTokenSchema) } } },
+          responses: { '201': { description: 'created; `token` is the secret', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } }, '400': problem('Bad body'), ...authErrors },
+        },
+      },
+      '/api/v1/environments': {
+        get: { summary: 'List environments', responses: { '200': { description: 'environments' }, ...authErrors } },
+        post: {
+          summary: 'Create an environment (admin)',
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateEnvironmentSchema) } } },
+          responses: { '201': { description: 'created' }, '400': problem('Bad body'), ...authErrors, '409': problem('Already exists') },
+        },
+      },
+      '/api/v1/plan.schema.json': { get: { summary: 'JSON Schema of the plan document', security: [], responses: { '200': { description: 'JSON Schema (draft 2020-12)' } } } },
+      '/api/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, requestId: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } }, currentVersion: { type: ['integer', 'null'] }, currentStatus: { type: ['string', 'null'] } },
+        },
+        RolloutSummary: { type: 'object', required: ['key', 'name', 'status', 'version', 'currentPhase'], properties: summaryProps },
+        RolloutDetail: {
+          type: 'object',
+          required: ['key', 'name', 'status', 'version', 'currentPhase', 'phases', 'flags', 'allowedActions'],
+          properties: {
+            ...summaryProps,
+            environments: { type: 'array', items: { type: 'string' } },
+            allowedActions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] } },
+            rollbackTargets: { type: 'array', items: phaseRef },
+            phases: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'name', 'status', 'flags'],
+                properties: { key: { type: 'string' }, name: { type: 'string' }, index: { type: 'integer' }, description: { type: 'string' }, status: { type: 'string', enum: ['done', 'current', 'pending'] }, minDuration: { type: 'string' }, minDurationSeconds: { type: 'integer' }, environments: { type: 'array', items: { type: 'string' } }, flags: { type: 'object', description: '{ "FLAG_KEY": value or rule set }, as in the plan' } },
+              },
+            },
+            flags: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'type', 'baseline', 'value'],
+                properties: { key: { type: 'string' }, type: { type: 'string', enum: ['boolean', 'string', 'number', 'json'] }, variants: { type: 'array', items: { type: 'string' } }, description: { type: 'string' }, baseline: {}, value: { description: 'value in the current phase (baseline when none)' }, next: { description: "value in the next phase's vector" }, environments: { type: 'object', description: '{ env: { value, phaseKey } } — the value actually served per environment' } },
+              },
+            },
+          },
+        },
+        AuditEvent: {
+          type: 'object',
+          required: ['id', 'at', 'actor', 'action', 'reason'],
+          properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' }, actor: { type: 'object' }, action: { type: 'string' }, from: { type: 'object' }, to: { type: 'object' }, flagsBefore: {}, flagsAfter: {}, reason: { type: 'string' }, requestId: { type: ['string', 'null'] } },
+        },
+        Plan: planJsonSchema(),
+      },
+    },
+  };
+}
