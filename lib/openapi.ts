@@ -134,6 +134,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '201': { description: 'created' }, '400': problem('Bad body'), ...authErrors, '409': problem('Already exists') },
         },
       },
+      '/api/v1/environments/{env}': {
+        get: {
+          summary: 'Every flag in one environment: its current value, and the rollout and phase that set it',
+          parameters: [{ name: 'env', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{ environment, flags: [{ key, type, value, baseline, rollout, phaseKey, updatedAt }] }' }, ...authErrors, '404': problem('No such environment') },
+        },
+      },
       '/api/v1/plan.schema.json': { get: { summary: 'JSON Schema of the plan document', security: [], responses: { '200': { description: 'JSON Schema (draft 2020-12)' } } } },
       '/api/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },

@@ -217,3 +217,18 @@ describe('authentication and authorization on every route', () => {
     expect((await call(envRoute.POST as Handler, 'admin', { method: 'POST', body: { key: 'qa' } })).status).toBe(409);
   });
 });
+
+describe('GET /api/v1/environments/{env}', () => {
+  it('lists every flag with its value in that environment and the phase that set it', async () => {
+    const envFlags = await import('../../app/api/v1/environments/[env]/route');
+    const { plan, flag } = marketScanPlan();
+    await call(rolloutsRoute.POST as Handler, 'admin', { method: 'POST', body: plan });
+    await call(actionRoute.POST as Handler, 'admin', { method: 'POST', params: { key: plan.key, action: 'start' }, body: { reason: 'go', expectedVersion: 1 } });
+    const r = await call(envFlags.GET as Handler, 'viewer', { params: { env: 'production' } });
+    expect(r.status).toBe(200);
+    expect(r.body.flags.find((f: { key: string }) => f.key === flag)).toMatchObject({ value: 'dual', phaseKey: 'dual', baseline: 'v1', rollout: { key: plan.key, status: 'active' } });
+    expect((await call(envFlags.GET as Handler, 'none', { params: { env: 'production' } })).status).toBe(401);
+    expect((await call(envFlags.GET as Handler, 'flags', { params: { env: 'production' } })).status).toBe(403);
+    expect((await call(envFlags.GET as Handler, 'viewer', { params: { env: 'mars' } })).status).toBe(404);
+  });
+});
