@@ -1,0 +1,243 @@
+// Evaluates a flag's configured value (a plain value or a targeting rule set, see targeting.ts)
+// against an OpenFeature evaluation context. Pure: no I/O, no Node-only imports, so the flag
+// server, the UI's preview and the tests all get the same answer.
+//
+// Sticky splits. bucket = murmur3_32(utf8(`${flagKey}:${targetingKey}`), seed 0) mod 10000,
+// i.e. 0..9999 in steps of 0.01 %. Arms take cumulative ranges in the order they are listed:
+// [{v2, 25}, {v1, 75}] gives v2 the buckets 0..2499 and v1 2500..9999. The hash depends on
+// nothing but the flag key and the targeting key, so every replica and every restart agrees,
+// and as long as every cumulative boundary only grows (e.g. 25 → 50 → 100 for the first arm),
+// a user only ever moves to an earlier arm, never back. docs/flag-serving.md has the details.
+import { isRuleSet, type TCondition, type TRuleSet, type TSplitArm } from './targeting';
+
+export type FlagType = 'boolean' | 'string' | 'number' | 'json';
+
+export interface EvaluableFlag {
+  key: string;
+  type: FlagType;
+  variants?: readonly string[];
+}
+
+export interface EvaluationContext {
+  targetingKey?: unknown;
+  [attribute: string]: unknown;
+}
+
+export type EvaluationReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DEFAULT';
+export type EvaluationErrorCode = 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'GENERAL';
+
+export interface EvaluationSuccess {
+  value: unknown;
+  reason: EvaluationReason;
+  variant?: string;
+}
+export interface EvaluationError {
+  errorCode: EvaluationErrorCode;
+  errorDetails: string;
+}
+export type EvaluationResult = EvaluationSuccess | EvaluationError;
+
+export function isEvaluationError(r: EvaluationResult): r is EvaluationError {
+  return 'errorCode' in r;
+}
+
+/** Number of buckets a split divides users into: 10000 → weights have 0.01 % resolution. */
+export const BUCKETS = 10_000;
+
+/** True when the configured value does not depend on the context (no rule set). */
+export function isStatic(configured: unknown): boolean {
+  return !isRuleSet(configured);
+}
+
+export function evaluate(flag: EvaluableFlag, configured: unknown, context: EvaluationContext = {}): EvaluationResult {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
+    return { errorCode: 'INVALID_CONTEXT', errorDetails: 'the evaluation context must be an object' };
+  }
+  if (context.targetingKey !== undefined && context.targetingKey !== null && typeof context.targetingKey !== 'string') {
+    return { errorCode: 'INVALID_CONTEXT', errorDetails: 'targetingKey must be a string' };
+  }
+
+  if (!isRuleSet(configured)) return finish(flag, configured, 'STATIC', null);
+
+  const rs = configured as TRuleSet;
+  const rules = rs.rules ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (!rule.when.every((c) => matches(c, context))) continue;
+    if (rule.split) return splitResult(flag, rule.split, context, `rule-${i}`);
+    return finish(flag, rule.value, 'TARGETING_MATCH', `rule-${i}`);
+  }
+  if (rs.split) return splitResult(flag, rs.split, context, 'default');
+  return finish(flag, rs.default, 'DEFAULT', 'default');
+}
+
+function splitResult(flag: EvaluableFlag, arms: readonly TSplitArm[], context: EvaluationContext, where: string): EvaluationResult {
+  const tk = context.targetingKey;
+  if (typeof tk !== 'string' || tk === '') {
+    return {
+      errorCode: 'TARGETING_KEY_MISSING',
+      errorDetails: `flag "${flag.key}" is a percentage split; send a targetingKey in the evaluation context`,
+    };
+  }
+  const i = armFor(arms, bucketOf(flag.key, tk));
+  return finish(flag, arms[i].value, 'SPLIT', `${where}-split-${i}`);
+}
+
+/** Index of the arm whose cumulative range contains the bucket (last arm catches rounding). */
+export function armFor(arms: readonly Pick<TSplitArm, 'weight'>[], bucket: number): number {
+  let cumulative = 0;
+  for (let i = 0; i < arms.length - 1; i++) {
+    cumulative += arms[i].weight;
+    if (bucket < Math.round(cumulative * (BUCKETS / 100))) return i;
+  }
+  return arms.length - 1;
+}
+
+/** The documented sticky hash: murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) mod 10000. */
+export function bucketOf(flagKey: string, targetingKey: string): number {
+  return murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) % BUCKETS;
+}
+
+function finish(flag: EvaluableFlag, value: unknown, reason: EvaluationReason, position: string | null): EvaluationResult {
+  const problem = typeProblem(flag.type, value);
+  if (problem) return { errorCode: 'GENERAL', errorDetails: `flag "${flag.key}" is misconfigured: ${problem}` };
+  return { value, reason, variant: variantName(flag.type, value, position) };
+}
+
+/** Variant names: the value for strings and numbers, on/off for booleans, a position for json. */
+export function variantName(type: FlagType, value: unknown, position: string | null): string {
+  switch (type) {
+    case 'string':
+      return value as string;
+    case 'boolean':
+      return value ? 'on' : 'off';
+    case 'number':
+      return String(value);
+    default:
+      return position ?? 'static';
+  }
+}
+
+function typeProblem(type: FlagType, value: unknown): string | null {
+  if (value === undefined || value === null) return 'no value';
+  if (type === 'json') return null;
+  if (type === 'number') return typeof value === 'number' && Number.isFinite(value) ? null : `${JSON.stringify(value)} is not a number`;
+  return typeof value === type ? null : `${JSON.stringify(value)} is not a ${type}`;
+}
+
+// ---- conditions ---------------------------------------------------------------------------
+// A condition names an attribute of the context (`targetingKey` included; `a.b` reaches into
+// nested objects). A missing attribute never matches, whatever the operator — `not_in` included,
+// so a rule can't select users merely because the caller forgot to send an attribute. An array
+// attribute matches a positive operator if any element does, and `not_in`/`neq` if none is in
+// the list. `in`/`not_in`/`eq`/`neq` compare as strings (so 3 and "3" are equal); `gt`/`gte`/
+// `lt`/`lte` need both sides to be numbers (numeric strings count) or do not match;
+// `starts_with`/`ends_with`/`contains` are string operations.
+
+function attributeOf(context: EvaluationContext, name: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(context, name)) return context[name];
+  if (!name.includes('.')) return undefined;
+  let cur: unknown = context;
+  for (const part of name.split('.')) {
+    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function matches(c: TCondition, context: EvaluationContext): boolean {
+  const attr = attributeOf(context, c.attribute);
+  if (attr === undefined || attr === null) return false;
+  const items = Array.isArray(attr) ? attr : [attr];
+  const scalars = items.filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') as (string | number | boolean)[];
+  if (c.op === 'not_in' || c.op === 'neq') {
+    if (scalars.length === 0) return false;
+    return scalars.every((x) => !c.values.some((v) => String(v) === String(x)));
+  }
+  return scalars.some((x) => scalarMatches(c, x));
+}
+
+function scalarMatches(c: TCondition, x: string | number | boolean): boolean {
+  const xs = String(x);
+  switch (c.op) {
+    case 'in':
+    case 'eq':
+      return c.values.some((v) => String(v) === xs);
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      const xn = toNumber(x);
+      if (xn === null) return false;
+      return c.values.some((v) => {
+        const vn = toNumber(v);
+        if (vn === null) return false;
+        return c.op === 'gt' ? xn > vn : c.op === 'gte' ? xn >= vn : c.op === 'lt' ? xn < vn : xn <= vn;
+      });
+    }
+    case 'starts_with':
+      return c.values.some((v) => xs.startsWith(String(v)));
+    case 'ends_with':
+      return c.values.some((v) => xs.endsWith(String(v)));
+    case 'contains':
+      return c.values.some((v) => xs.includes(String(v)));
+    default:
+      return false;
+  }
+}
+
+function toNumber(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+// ---- murmur3 ------------------------------------------------------------------------------
+
+const encoder = new TextEncoder();
+function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** MurmurHash3 x86_32 (Austin Appleby's reference algorithm), unsigned result. */
+export function murmur3_32(data: Uint8Array, seed = 0): number {
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed >>> 0;
+  const len = data.length;
+  const blocks = len & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  switch (len & 3) {
+    case 3:
+      k ^= data[blocks + 2] << 16;
+    // falls through
+    case 2:
+      k ^= data[blocks + 1] << 8;
+    // falls through
+    case 1:
+      k ^= data[blocks];
+      k = Math.imul(k, c1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, c2);
+      h ^= k;
+  }
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
