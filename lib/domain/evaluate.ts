@@ -241,3 +241,17 @@ export function murmur3_32(data: Uint8Array, seed = 0): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/**
+ * The single value a context-free consumer (an environment variable, a `.json` config) gets:
+ * a plain value as it is; for a rule set, its `default`, or — when everyone else is split —
+ * the arm with the largest weight (the first one listed on a tie), i.e. what most users get.
+ */
+export function contextFreeValue(configured: unknown): unknown {
+  if (!isRuleSet(configured)) return configured;
+  const rs = configured as TRuleSet;
+  if (!rs.split) return rs.default;
+  let best = rs.split[0];
+  for (const arm of rs.split) if (arm.weight > best.weight) best = arm;
+  return best.value;
+}

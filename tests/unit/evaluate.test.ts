@@ -1,7 +1,7 @@
 // Flag evaluation: static values, allow-lists, attribute rules, sticky splits.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { armFor, bucketOf, evaluate, isEvaluationError, murmur3_32, type EvaluableFlag, type EvaluationResult } from '../../lib/domain/evaluate';
+import { armFor, bucketOf, contextFreeValue, evaluate, isEvaluationError, murmur3_32, type EvaluableFlag, type EvaluationResult } from '../../lib/domain/evaluate';
 
 const str: EvaluableFlag = { key: 'MARKET_SCAN_ENGINE', type: 'string', variants: ['v1', 'dual', 'v2'] };
 const bool: EvaluableFlag = { key: 'MATCH_ENGINE_V1', type: 'boolean' };
@@ -209,5 +209,14 @@ describe('evaluate', () => {
     for (let i = 0; i < 1000; i++) expect(value(evaluate(str, rs, { targetingKey: `k${i}` }))).toBe('v1');
     const all = { split: [{ value: 'v2', weight: 100 }, { value: 'v1', weight: 0 }] };
     for (let i = 0; i < 1000; i++) expect(value(evaluate(str, all, { targetingKey: `k${i}` }))).toBe('v2');
+  });
+});
+
+describe('contextFreeValue (the .env / .json export)', () => {
+  it('is the plain value, the default, or the largest split arm', () => {
+    expect(contextFreeValue('v2')).toBe('v2');
+    expect(contextFreeValue({ rules: [{ when: [{ attribute: 'targetingKey', op: 'in', values: ['a'] }], value: true }], default: false })).toBe(false);
+    expect(contextFreeValue({ split: [{ value: 'v2', weight: 25 }, { value: 'v1', weight: 75 }] })).toBe('v1');
+    expect(contextFreeValue({ split: [{ value: 'v2', weight: 50 }, { value: 'v1', weight: 50 }] })).toBe('v2');
   });
 });
