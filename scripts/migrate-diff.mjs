@@ -28,7 +28,7 @@ const schema = readFileSync(schemaPath, 'utf8');
 // The engine connects even for a diff, and needs a shadow database to replay migrations.
 const adapter = await migrationAdapterFactory(process.env.DATABASE_URL ?? 'postgresql://localhost/none');
 const SchemaEngine = await loadSchemaEngine();
-const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (msg) => process.env.DEBUG && console.error(msg), adapter);
+const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (msg) => process.env.DEBUG && console.error(msg), adapter.factory);
 const res = await engine.diff({
   from: dirs.length ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
   to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },

@@ -32,11 +32,8 @@ export async function migrate(databaseUrl, { log = console.log } = {}) {
   const schemaPath = path.join(root, 'prisma/schema.prisma');
   const schema = readFileSync(schemaPath, 'utf8');
   const SchemaEngine = await loadSchemaEngine();
-  const engine = await SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    () => {},
-    await migrationAdapterFactory(databaseUrl),
-  );
+  const adapter = await migrationAdapterFactory(databaseUrl);
+  const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, () => {}, adapter.factory);
   try {
     const out = await engine.applyMigrations({
       migrationsList: readMigrations(),
@@ -47,6 +44,7 @@ export async function migrate(databaseUrl, { log = console.log } = {}) {
     return names;
   } finally {
     engine.free?.();
+    await adapter.dispose();
   }
 }
 

@@ -25,7 +25,9 @@ export async function migrationAdapterFactory(connectionString) {
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const { bindMigrationAwareSqlAdapterFactory } = await import('@prisma/driver-adapter-utils');
   const factory = new PrismaPg({ connectionString });
+  const opened = [];
   const patch = (adapter) => {
+    opened.push(adapter);
     adapter.executeScript = async (script) => {
       try {
         await adapter.client.query(script);
@@ -35,10 +37,16 @@ export async function migrationAdapterFactory(connectionString) {
     };
     return adapter;
   };
-  return bindMigrationAwareSqlAdapterFactory({
+  const bound = bindMigrationAwareSqlAdapterFactory({
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => patch(await factory.connect()),
     connectToShadowDb: async () => patch(await factory.connectToShadowDb()),
   });
+  // the engine never closes its connections; the caller does, so the database can be
+  // renamed, cloned or dropped right after migrating
+  const dispose = async () => {
+    for (const a of opened.splice(0)) await a.dispose?.().catch(() => {});
+  };
+  return { factory: bound, dispose };
 }

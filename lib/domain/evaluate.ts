@@ -50,37 +50,70 @@ export function isStatic(configured: unknown): boolean {
 }
 
 export function evaluate(flag: EvaluableFlag, configured: unknown, context: EvaluationContext = {}): EvaluationResult {
+  const loc = locate(flag.key, configured, context);
+  if ('errorCode' in loc) return loc;
+  return outcomeAt(flag, configured, loc);
+}
+
+/**
+ * Where in the configured value a context lands: the plain value, a rule (and split arm), or
+ * the default (and split arm). `evaluate` = `locate` + `outcomeAt`; the flag server calls them
+ * separately so it can render each outcome of a flag once and reuse the bytes.
+ */
+export type Location = { where: 'static' } | { where: 'rule'; rule: number; arm?: number } | { where: 'default'; arm?: number };
+
+export function locate(flagKey: string, configured: unknown, context: EvaluationContext): Location | EvaluationError {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) {
     return { errorCode: 'INVALID_CONTEXT', errorDetails: 'the evaluation context must be an object' };
   }
   if (context.targetingKey !== undefined && context.targetingKey !== null && typeof context.targetingKey !== 'string') {
     return { errorCode: 'INVALID_CONTEXT', errorDetails: 'targetingKey must be a string' };
   }
-
-  if (!isRuleSet(configured)) return finish(flag, configured, 'STATIC', null);
+  if (!isRuleSet(configured)) return { where: 'static' };
 
   const rs = configured as TRuleSet;
   const rules = rs.rules ?? [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (!rule.when.every((c) => matches(c, context))) continue;
-    if (rule.split) return splitResult(flag, rule.split, context, `rule-${i}`);
-    return finish(flag, rule.value, 'TARGETING_MATCH', `rule-${i}`);
+    if (!rule.split) return { where: 'rule', rule: i };
+    const arm = splitArm(flagKey, rule.split, context);
+    return typeof arm === 'number' ? { where: 'rule', rule: i, arm } : arm;
   }
-  if (rs.split) return splitResult(flag, rs.split, context, 'default');
-  return finish(flag, rs.default, 'DEFAULT', 'default');
+  if (!rs.split) return { where: 'default' };
+  const arm = splitArm(flagKey, rs.split, context);
+  return typeof arm === 'number' ? { where: 'default', arm } : arm;
 }
 
-function splitResult(flag: EvaluableFlag, arms: readonly TSplitArm[], context: EvaluationContext, where: string): EvaluationResult {
+/** a stable name for a location ("static", "rule-0", "rule-1-split-0", "default-split-2"…) */
+export function locationKey(loc: Location): string {
+  const base = loc.where === 'rule' ? `rule-${loc.rule}` : loc.where;
+  return 'arm' in loc && loc.arm !== undefined ? `${base}-split-${loc.arm}` : base;
+}
+
+/** the value, reason and variant at a location (which `locate` returned for this value) */
+export function outcomeAt(flag: EvaluableFlag, configured: unknown, loc: Location): EvaluationResult {
+  if (loc.where === 'static') return finish(flag, configured, 'STATIC', null);
+  const rs = configured as TRuleSet;
+  const position = locationKey(loc);
+  if (loc.where === 'rule') {
+    const rule = (rs.rules ?? [])[loc.rule];
+    if (loc.arm !== undefined) return finish(flag, rule.split![loc.arm].value, 'SPLIT', position);
+    return finish(flag, rule.value, 'TARGETING_MATCH', position);
+  }
+  if (loc.arm !== undefined) return finish(flag, rs.split![loc.arm].value, 'SPLIT', position);
+  return finish(flag, rs.default, 'DEFAULT', position);
+}
+
+function splitArm(flagKey: string, arms: readonly TSplitArm[], context: EvaluationContext): number | EvaluationError {
   const tk = context.targetingKey;
   if (typeof tk !== 'string' || tk === '') {
     return {
       errorCode: 'TARGETING_KEY_MISSING',
-      errorDetails: `flag "${flag.key}" is a percentage split; send a targetingKey in the evaluation context`,
+      errorDetails: `flag "${flagKey}" is a percentage split; send a targetingKey in the evaluation context`,
     };
   }
-  const i = armFor(arms, bucketOf(flag.key, tk));
-  return finish(flag, arms[i].value, 'SPLIT', `${where}-split-${i}`);
+  return armFor(arms, bucketOf(flagKey, tk));
 }
 
 /** Index of the arm whose cumulative range contains the bucket (last arm catches rounding). */
@@ -95,8 +128,29 @@ export function armFor(arms: readonly Pick<TSplitArm, 'weight'>[], bucket: numbe
 
 /** The documented sticky hash: murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) mod 10000. */
 export function bucketOf(flagKey: string, targetingKey: string): number {
-  return murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) % BUCKETS;
+  // hashed without building the joined string: the flag's `${flagKey}:` bytes are cached, and
+  // a bulk evaluation hashes the same targetingKey for every flag, so its bytes are too
+  let prefix = prefixes.get(flagKey);
+  if (!prefix) {
+    if (prefixes.size > 10_000) prefixes.clear();
+    prefixes.set(flagKey, (prefix = encoder.encode(`${flagKey}:`)));
+  }
+  if (targetingKey !== lastKey) {
+    lastKey = targetingKey;
+    lastKeyBytes = encoder.encode(targetingKey);
+  }
+  const len = prefix.length + lastKeyBytes.length;
+  if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+  scratch.set(prefix, 0);
+  scratch.set(lastKeyBytes, prefix.length);
+  return murmur3_32(scratch.subarray(0, len), 0) % BUCKETS;
 }
+
+const encoder = new TextEncoder();
+const prefixes = new Map<string, Uint8Array>();
+let lastKey = '';
+let lastKeyBytes = new Uint8Array(0);
+let scratch = new Uint8Array(256);
 
 function finish(flag: EvaluableFlag, value: unknown, reason: EvaluationReason, position: string | null): EvaluationResult {
   const problem = typeProblem(flag.type, value);
@@ -197,42 +251,34 @@ function toNumber(v: unknown): number | null {
 
 // ---- murmur3 ------------------------------------------------------------------------------
 
-const encoder = new TextEncoder();
-function utf8(s: string): Uint8Array {
-  return encoder.encode(s);
-}
 
-/** MurmurHash3 x86_32 (Austin Appleby's reference algorithm), unsigned result. */
+/** MurmurHash3 x86_32 (Austin Appleby's reference algorithm) over bytes, unsigned result. */
 export function murmur3_32(data: Uint8Array, seed = 0): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h = seed >>> 0;
   const len = data.length;
   const blocks = len & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+  let h = seed >>> 0;
+  for (let i = 0; i < blocks; i += 4) h = mixBlock(h, data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
   let k = 0;
-  switch (len & 3) {
-    case 3:
-      k ^= data[blocks + 2] << 16;
-    // falls through
-    case 2:
-      k ^= data[blocks + 1] << 8;
-    // falls through
-    case 1:
-      k ^= data[blocks];
-      k = Math.imul(k, c1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, c2);
-      h ^= k;
-  }
+  const rest = len & 3;
+  if (rest === 3) k ^= data[blocks + 2] << 16;
+  if (rest >= 2) k ^= data[blocks + 1] << 8;
+  if (rest >= 1) h ^= mixK(k ^ data[blocks]);
+  return fmix(h, len);
+}
+
+function mixK(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+function mixBlock(h: number, k: number): number {
+  h ^= mixK(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number, len: number): number {
   h ^= len;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -4,7 +4,7 @@
 // a static flag's single-evaluation body and its element of the bulk array, and — when every
 // flag in the environment is static — the whole bulk body and its ETag per origin.
 import { createHash } from 'node:crypto';
-import { contextFreeValue, evaluate, isEvaluationError, isStatic, type EvaluationContext, type FlagType } from '../domain/evaluate';
+import { contextFreeValue, isStatic, locate, locationKey, outcomeAt, type EvaluationContext, type EvaluationResult, type FlagType } from '../domain/evaluate';
 
 export interface FlagRow {
   key: string;
@@ -36,6 +36,8 @@ export interface ServedFlag {
   /** static flags: the single-evaluation response (status + body) and the bulk array element */
   single?: { status: number; body: Buffer };
   bulkElement?: string;
+  /** rendered outcomes by location ("rule-0", "default-split-1", "!TARGETING_KEY_MISSING"…) */
+  outcomes: Map<string, { status: number; json: string }>;
 }
 
 /** 22 characters of base64url(sha256(bytes)), quoted: a strong validator over the exact bytes. */
@@ -43,11 +45,23 @@ export function etagOf(body: Buffer | string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
+/**
+ * The OFREP body for one flag and context. A flag has few possible outcomes (its rules, split
+ * arms and default), so each is rendered once and the evaluation is reduced to finding which.
+ */
 export function evaluationJson(flag: ServedFlag, context: EvaluationContext): { status: number; json: string } {
-  const r = evaluate(flag, flag.configured, context);
-  if (isEvaluationError(r)) {
-    return { status: 400, json: JSON.stringify({ key: flag.key, errorCode: r.errorCode, errorDetails: r.errorDetails }) };
+  const loc = locate(flag.key, flag.configured, context);
+  const key = 'errorCode' in loc ? `!${loc.errorCode}` : locationKey(loc);
+  let out = flag.outcomes.get(key);
+  if (!out) {
+    out = render(flag, 'errorCode' in loc ? loc : outcomeAt(flag, flag.configured, loc));
+    flag.outcomes.set(key, out);
   }
+  return out;
+}
+
+function render(flag: ServedFlag, r: EvaluationResult): { status: number; json: string } {
+  if ('errorCode' in r) return { status: 400, json: JSON.stringify({ key: flag.key, errorCode: r.errorCode, errorDetails: r.errorDetails }) };
   return { status: 200, json: JSON.stringify({ key: flag.key, value: r.value, reason: r.reason, variant: r.variant, metadata: flag.metadata }) };
 }
 
@@ -93,6 +107,7 @@ export class EnvSnapshot {
           rolloutKey: r.rolloutKey,
           metadata,
           isStatic: isStatic(r.value),
+          outcomes: new Map(),
         };
         if (flag.isStatic) {
           const { status, json } = evaluationJson(flag, {});

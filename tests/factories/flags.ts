@@ -195,36 +195,3 @@ export async function openEventStream(url: string, token: string, lastEventId?: 
   };
 }
 
-/**
- * A fresh, migrated database for one test file on DATABASE_URL's server (default: the dev
- * Postgres), named flags_*; the shared Prisma client is pointed at it.
- */
-export async function flagsTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const pg = (await import('pg')).default;
-  const { createPrisma, setPrisma } = await import('../../lib/db');
-  // @ts-expect-error plain ESM script without types
-  const { migrate } = await import('../../scripts/migrate.mjs');
-  const server = process.env.FLAGS_TEST_SERVER_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:54329/postgres';
-  const name = `flags_test_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  await (migrate as (url: string, o: { log: () => void }) => Promise<unknown>)(url, { log: () => {} });
-  const client = createPrisma(url);
-  setPrisma(client);
-  process.env.DATABASE_URL = url;
-  return {
-    url,
-    drop: async () => {
-      await client.$disconnect();
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}

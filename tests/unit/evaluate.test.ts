@@ -220,3 +220,11 @@ describe('contextFreeValue (the .env / .json export)', () => {
     expect(contextFreeValue({ split: [{ value: 'v2', weight: 50 }, { value: 'v1', weight: 50 }] })).toBe('v2');
   });
 });
+
+describe('bucketOf with non-ASCII keys', () => {
+  it('hashes the UTF-8 bytes', () => {
+    const k = 'zoë@exämple.com';
+    expect(bucketOf('FLAG', k)).toBe(murmur3_32(new TextEncoder().encode(`FLAG:${k}`), 0) % 10000);
+    expect(bucketOf('FLAG', 'plain')).toBe(murmur3_32(new TextEncoder().encode('FLAG:plain'), 0) % 10000);
+  });
+});
