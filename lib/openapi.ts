@@ -126,6 +126,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '201': { description: 'created; `token` is the secret', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } }, '400': problem('Bad body'), ...authErrors },
         },
       },
+      '/api/v1/tokens/{id}': {
+        delete: {
+          summary: 'Revoke an API token (admin). It stops working at once on this API and within a poll interval on the flag server.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { '200': { description: 'revoked', content: { 'application/json': { schema: { type: 'object', required: ['id', 'name', 'revokedAt'] } } } }, '400': problem('Not a token id'), ...authErrors, '404': problem('No such token'), '409': problem('Already revoked') },
+        },
+      },
       '/api/v1/environments': {
         get: { summary: 'List environments', responses: { '200': { description: 'environments' }, ...authErrors } },
         post: {

@@ -42,6 +42,8 @@ function pidAlive(pid) {
 /**
  * Starts (initialising on first use) a Postgres cluster in `dir`. Returns a server-level URL
  * (database `postgres`) and `stop()`. `persistent: false` deletes the cluster on stop.
+ * @param {{ dir: string, port?: number, persistent?: boolean, log?: (line: string) => void }} opts
+ * @returns {Promise<{ url: string, port: number, reused: boolean, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres({ dir, port, persistent = true, log = () => {} }) {
   mkdirSync(dir, { recursive: true });

@@ -18,7 +18,8 @@ if (mode !== 'dev' && mode !== 'start') {
   process.exit(2);
 }
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const dataDir = path.join(root, '.data');
+// local state (embedded Postgres cluster, generated secrets); the e2e tests point it elsewhere
+const dataDir = path.resolve(root, process.env.SWITCHYARD_DATA_DIR || '.data');
 const log = (line) => console.log(line);
 
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
@@ -80,7 +81,7 @@ try {
   if (!process.env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({
       dir: path.join(dataDir, 'pg'),
-      port: Number(process.env.EMBEDDED_PG_PORT || 54329),
+      port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
       log,
     });
     // a cluster another run started (and still owns) is used but left running at exit

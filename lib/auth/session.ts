@@ -1,6 +1,7 @@
 // Resolves who is calling: an API token (Authorization: Bearer / X-API-Key) or a signed-in
 // user's session. The role always comes from the database, on every request.
 import { getServerSession } from 'next-auth';
+import { redirect } from 'next/navigation';
 import { prisma } from '../db';
 import { env } from '../env';
 import { unauthorized } from '../errors';
@@ -66,4 +67,11 @@ export async function requestActor(req: Request): Promise<Actor> {
   const s = await sessionActor();
   if (!s) throw unauthorized('send "Authorization: Bearer <token>" or sign in');
   return s;
+}
+
+/** For pages: the signed-in user, or a redirect to the sign-in page. */
+export async function pageActor(returnTo = '/rollouts'): Promise<Actor> {
+  const a = await sessionActor();
+  if (!a) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  return a;
 }

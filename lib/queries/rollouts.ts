@@ -117,6 +117,8 @@ async function detail(db: Client, r: RolloutRow): Promise<RolloutDetail> {
         : null;
   const nextVec = nextIdx === null ? null : vector(nextIdx);
   const cur = r.currentPhaseIndex;
+  // show durations as the plan wrote them ("24h", not "1d"); the seconds are what rules use
+  const planPhases = ((r.plan as { phases?: { minDuration?: unknown }[] } | null)?.phases ?? []) as { minDuration?: unknown }[];
 
   return {
     ...summary(r),
@@ -128,7 +130,10 @@ async function detail(db: Client, r: RolloutRow): Promise<RolloutDetail> {
       name: p.name,
       index: p.index,
       description: p.description,
-      minDuration: formatDuration(p.minDurationSeconds),
+      minDuration:
+        typeof planPhases[p.index]?.minDuration === 'string' && p.minDurationSeconds > 0
+          ? (planPhases[p.index].minDuration as string)
+          : formatDuration(p.minDurationSeconds),
       minDurationSeconds: p.minDurationSeconds,
       environments: p.environments,
       status:

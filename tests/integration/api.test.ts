@@ -10,6 +10,7 @@ import * as rolloutRoute from '../../app/api/v1/rollouts/[key]/route';
 import * as actionRoute from '../../app/api/v1/rollouts/[key]/[action]/route';
 import * as auditRoute from '../../app/api/v1/rollouts/[key]/audit/route';
 import * as tokensRoute from '../../app/api/v1/tokens/route';
+import * as tokenRoute from '../../app/api/v1/tokens/[id]/route';
 import * as envRoute from '../../app/api/v1/environments/route';
 
 type Who = 'none' | 'viewer' | 'approver' | 'engineer' | 'admin' | 'flags';
@@ -198,6 +199,30 @@ describe('authentication and authorization on every route', () => {
     const bad = await call(tokensRoute.POST as Handler, 'admin', { method: 'POST', body: { name: 'f', role: 'flags' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('environment');
+  });
+
+  it('DELETE /api/v1/tokens/{id}: admin only; a revoked token is refused at once; revoking twice is a 409', async () => {
+    const created = await call(tokensRoute.POST as Handler, 'admin', { method: 'POST', body: { name: 'to-revoke', role: 'viewer' } });
+    const id = created.body.id as string;
+    const victim = created.body.token as string;
+    const before = await snapshot();
+    expect((await call(tokenRoute.DELETE as Handler, 'none', { method: 'DELETE', params: { id } })).status).toBe(401);
+    for (const who of ['viewer', 'approver', 'engineer', 'flags'] as Who[]) {
+      expect((await call(tokenRoute.DELETE as Handler, who, { method: 'DELETE', params: { id } })).status, who).toBe(403);
+    }
+    expect(await snapshot()).toEqual(before);
+    const listWith = (t: string) => rolloutsRoute.GET(new Request('http://test/api/v1/rollouts', { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({}) });
+    expect((await listWith(victim)).status).toBe(200);
+    const r = await call(tokenRoute.DELETE as Handler, 'admin', { method: 'DELETE', params: { id } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, name: 'to-revoke' });
+    expect((await listWith(victim)).status).toBe(401);
+    expect(await prisma().auditEvent.count({ where: { action: 'token.revoke' } })).toBe(1);
+    expect((await call(tokenRoute.DELETE as Handler, 'admin', { method: 'DELETE', params: { id } })).status).toBe(409);
+    expect((await call(tokenRoute.DELETE as Handler, 'admin', { method: 'DELETE', params: { id: '00000000-0000-4000-8000-000000000000' } })).status).toBe(404);
+    const bad = await call(tokenRoute.DELETE as Handler, 'admin', { method: 'DELETE', params: { id: 'nope' } });
+    expect(bad.status).toBe(400);
+    expect(await prisma().auditEvent.count({ where: { action: 'token.revoke' } })).toBe(1);
   });
 
   it('GET/POST /api/v1/environments: readers list, only admin creates', async () => {

@@ -1,0 +1,24 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { RolloutView } from '@/components/rollouts/rollout-view';
+import { can } from '@/lib/auth/actor';
+import { pageActor } from '@/lib/auth/session';
+import { AppError } from '@/lib/errors';
+import { getRollout, listAudit } from '@/lib/queries/rollouts';
+
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata({ params }: { params: Promise<{ key: string }> }): Promise<Metadata> {
+  return { title: (await params).key };
+}
+
+export default async function RolloutPage({ params }: { params: Promise<{ key: string }> }) {
+  const { key } = await params;
+  const actor = await pageActor(`/rollouts/${key}`);
+  const loaded = await Promise.all([getRollout(actor, key), listAudit(actor, key)]).catch((e: unknown) => {
+    if (e instanceof AppError && e.code === 'not_found') notFound();
+    throw e;
+  });
+  const [rollout, audit] = loaded;
+  return <RolloutView initial={rollout} initialAudit={audit} canTransition={can(actor, 'rollout.transition')} />;
+}

@@ -1,0 +1,39 @@
+'use client';
+// Client-side reads for TanStack Query: the same REST API scripts use, with the session cookie.
+import type { AuditEntry, RolloutDetail, RolloutSummary } from '@/lib/queries/rollouts';
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (!res.ok) {
+    let detail = `${res.status} ${res.statusText}`;
+    try {
+      detail = ((await res.json()) as { detail?: string }).detail ?? detail;
+    } catch {
+      // not a problem document
+    }
+    throw new ApiError(res.status, detail);
+  }
+  return (await res.json()) as T;
+}
+
+export const rolloutKeys = {
+  list: ['rollouts'] as const,
+  detail: (key: string) => ['rollout', key] as const,
+  audit: (key: string) => ['rollout', key, 'audit'] as const,
+};
+
+export const fetchRollouts = () => getJson<{ rollouts: RolloutSummary[] }>('/api/v1/rollouts').then((r) => r.rollouts);
+export const fetchRollout = (key: string) => getJson<RolloutDetail>(`/api/v1/rollouts/${encodeURIComponent(key)}`);
+export const fetchAudit = (key: string) => getJson<{ events: AuditEntry[] }>(`/api/v1/rollouts/${encodeURIComponent(key)}/audit`).then((r) => r.events);
+
+/** how often open pages re-read, so two people see each other's changes without reloading */
+export const POLL_MS = 3_000;

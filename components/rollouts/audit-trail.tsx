@@ -1,0 +1,69 @@
+import type { AuditEntry } from '@/lib/queries/rollouts';
+import { ACTION_PAST, describeValue, formatDateTime, relativeTime, sameValue } from '@/lib/format';
+
+type EnvFlags = Record<string, Record<string, unknown>>;
+
+/** Flag changes of one event, merged across environments when they changed alike. */
+export function flagChanges(before: unknown, after: unknown): { flag: string; from: unknown; to: unknown; envs: string[] }[] {
+  const b = (before ?? {}) as EnvFlags;
+  const a = (after ?? {}) as EnvFlags;
+  const out: { flag: string; from: unknown; to: unknown; envs: string[] }[] = [];
+  for (const env of Object.keys(a).sort()) {
+    for (const [flag, to] of Object.entries(a[env] ?? {})) {
+      const from = b[env]?.[flag];
+      if (sameValue(from, to)) continue;
+      const same = out.find((c) => c.flag === flag && sameValue(c.from, from) && sameValue(c.to, to));
+      if (same) same.envs.push(env);
+      else out.push({ flag, from, to, envs: [env] });
+    }
+  }
+  return out;
+}
+
+const text = (v: unknown) => (v === undefined || v === null ? '∅' : describeValue(v).summary);
+
+export function AuditTrail({ events, environments }: { events: AuditEntry[]; environments: string[] }) {
+  if (!events.length) return <p className="text-sm text-slate-500">Nothing recorded yet.</p>;
+  return (
+    <ol className="space-y-4" data-testid="audit-trail">
+      {events.map((e) => {
+        const changes = flagChanges(e.flagsBefore, e.flagsAfter);
+        return (
+          <li key={e.id} className="relative border-l-2 border-slate-200 pl-4" data-testid="audit-entry" data-action={e.action}>
+            <div className="flex flex-wrap items-baseline gap-x-2 text-sm">
+              <span className="font-medium text-slate-900">{e.actor.name}</span>
+              <span className="text-slate-700">{ACTION_PAST[e.action] ?? e.action}</span>
+              {e.from.phase !== e.to.phase || e.action === 'start' ? (
+                <span className="text-slate-600">
+                  {e.from.phase ?? (e.action === 'create' ? '' : 'baseline')} → {e.to.phase ?? 'baseline'}
+                </span>
+              ) : null}
+              {e.from.status && e.to.status && e.from.status !== e.to.status && (
+                <span className="text-xs text-slate-500">
+                  ({e.from.status.replace('_', ' ')} → {e.to.status.replace('_', ' ')})
+                </span>
+              )}
+              <span className="ml-auto text-xs text-slate-500">
+                <time dateTime={e.at} title={formatDateTime(e.at)} suppressHydrationWarning>
+                  {relativeTime(e.at)}
+                </time>{' '}
+                · v{e.to.version ?? '—'}
+              </span>
+            </div>
+            {e.reason && <p className="mt-1 text-sm text-slate-700">“{e.reason}”</p>}
+            {changes.length > 0 && (
+              <ul className="mt-1.5 space-y-0.5">
+                {changes.map((c) => (
+                  <li key={`${c.flag}-${c.envs.join()}`} className="font-mono text-xs text-slate-600">
+                    {c.flag}: {text(c.from)} → <span className="font-semibold text-slate-900">{text(c.to)}</span>
+                    <span className="font-sans text-slate-400"> · {c.envs.length === environments.length ? 'all environments' : c.envs.join(', ')}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,185 @@
+'use client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState, useSyncExternalStore } from 'react';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { TRANSITIONS, type RolloutAction } from '@/lib/domain/lifecycle';
+import { ACTION_PAST, formatElapsed } from '@/lib/format';
+import type { AuditEntry, RolloutDetail } from '@/lib/queries/rollouts';
+import { fetchAudit, fetchRollout, POLL_MS, rolloutKeys } from './api';
+import { AuditTrail } from './audit-trail';
+import { FlagTable } from './flag-table';
+import { FlagValue } from './flag-value';
+import { PhaseStepper } from './phase-stepper';
+import { StatusBadge } from './status-badge';
+import { TransitionDialog } from './transition-dialog';
+
+const BUTTON_VARIANT: Record<RolloutAction, 'primary' | 'secondary' | 'danger' | 'warning'> = {
+  start: 'primary',
+  promote: 'primary',
+  resume: 'primary',
+  pause: 'secondary',
+  rollback: 'secondary',
+  abort: 'danger',
+};
+
+/** the clock, ticking every `everyMs`; null while rendering on the server (no hydration mismatch) */
+function useNow(everyMs: number): number | null {
+  return useSyncExternalStore(
+    (onTick) => {
+      const t = setInterval(onTick, everyMs);
+      return () => clearInterval(t);
+    },
+    () => Math.floor(Date.now() / everyMs) * everyMs,
+    () => null,
+  );
+}
+
+/** Time in the current phase against its planned minimum. */
+function Soak({ rollout }: { rollout: RolloutDetail }) {
+  const now = useNow(15_000);
+  const phase = rollout.currentPhase ? rollout.phases[rollout.currentPhase.index] : null;
+  const soaking = rollout.status === 'active' || rollout.status === 'paused';
+  if (!phase || !soaking || !rollout.phaseEnteredAt || now === null) return null;
+  const elapsed = now - new Date(rollout.phaseEnteredAt).getTime();
+  const min = phase.minDurationSeconds * 1000;
+  const pct = min ? Math.min(100, Math.round((elapsed / min) * 100)) : 100;
+  const met = elapsed >= min;
+  return (
+    <div className="text-sm" data-testid="soak">
+      <div className="flex justify-between gap-4 text-slate-600">
+        <span>
+          In <span className="font-medium text-slate-900">{phase.name}</span> for {formatElapsed(elapsed)}
+        </span>
+        <span>{min ? (met ? `minimum ${phase.minDuration} reached` : `minimum ${phase.minDuration} · ${formatElapsed(min - elapsed)} to go`) : 'no planned minimum'}</span>
+      </div>
+      <div className="mt-1.5 h-1.5 rounded-full bg-slate-200">
+        <div className={`h-1.5 rounded-full ${met ? 'bg-emerald-500' : 'bg-indigo-500'}`} style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}
+
+export function RolloutView({ initial, initialAudit, canTransition }: { initial: RolloutDetail; initialAudit: AuditEntry[]; canTransition: boolean }) {
+  const qc = useQueryClient();
+  const key = initial.key;
+  const { data: rollout = initial } = useQuery({ queryKey: rolloutKeys.detail(key), queryFn: () => fetchRollout(key), initialData: initial, refetchInterval: POLL_MS });
+  const { data: audit = initialAudit } = useQuery({ queryKey: rolloutKeys.audit(key), queryFn: () => fetchAudit(key), initialData: initialAudit, refetchInterval: POLL_MS });
+  const [action, setAction] = useState<RolloutAction | null>(null);
+  const [notice, setNotice] = useState<{ tone: 'success' | 'warning'; text: string } | null>(null);
+  const [selected, setSelected] = useState<number | null>(rollout.currentPhase?.index ?? null);
+  const shownPhase = rollout.phases[selected ?? rollout.currentPhase?.index ?? 0];
+
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: rolloutKeys.detail(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.audit(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.list })]);
+
+  const actions = canTransition ? rollout.allowedActions : [];
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href="/rollouts" className="text-sm text-slate-500 hover:text-slate-800">
+          ← Rollouts
+        </Link>
+        <div className="mt-2 flex flex-wrap items-start justify-between gap-4">
+          <div className="min-w-0">
+            <div className="flex flex-wrap items-center gap-3">
+              <h1 className="text-2xl font-semibold tracking-tight">{rollout.name}</h1>
+              <StatusBadge status={rollout.status} />
+              <span className="text-xs text-slate-500" data-testid="rollout-version">
+                v{rollout.version}
+              </span>
+            </div>
+            <p className="mt-1 font-mono text-xs text-slate-500">
+              {rollout.key}
+              {rollout.owner ? <span className="font-sans"> · owner: {rollout.owner}</span> : null}
+            </p>
+          </div>
+          {actions.length > 0 && (
+            <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">
+              {actions.map((a) => (
+                <Button key={a} variant={BUTTON_VARIANT[a]} onClick={() => setAction(a)} data-testid={`action-${a}`} title={TRANSITIONS[a].description}>
+                  {a === 'promote' && rollout.currentPhase && rollout.currentPhase.index + 1 >= rollout.phases.length ? 'Complete' : TRANSITIONS[a].label}
+                </Button>
+              ))}
+            </div>
+          )}
+        </div>
+        {rollout.description && <p className="mt-3 max-w-4xl text-sm text-slate-600">{rollout.description}</p>}
+      </div>
+
+      {notice && (
+        <div className="flex items-start justify-between gap-4">
+          <div className="flex-1">
+            <Alert tone={notice.tone} role="status">
+              {notice.text}
+            </Alert>
+          </div>
+          <Button variant="ghost" size="sm" onClick={() => setNotice(null)} aria-label="Dismiss">
+            ✕
+          </Button>
+        </div>
+      )}
+
+      <Card title="Phases">
+        <div className="space-y-4">
+          <PhaseStepper phases={rollout.phases} atBaseline={rollout.currentPhase === null && rollout.status !== 'completed'} selected={selected} onSelect={setSelected} />
+          <Soak rollout={rollout} />
+          {shownPhase && (
+            <div className="rounded-md bg-slate-50 p-4 ring-1 ring-slate-200" data-testid="phase-details">
+              <div className="flex flex-wrap items-baseline justify-between gap-2">
+                <h3 className="font-medium">
+                  Phase {shownPhase.index + 1}: {shownPhase.name}
+                </h3>
+                <span className="text-xs text-slate-500">
+                  {shownPhase.status} · {shownPhase.minDurationSeconds ? `planned minimum ${shownPhase.minDuration}` : 'no planned minimum'} ·{' '}
+                  {shownPhase.environments.length ? `applies to ${shownPhase.environments.join(', ')}` : 'applies to every environment'}
+                </span>
+              </div>
+              {shownPhase.description && <p className="mt-2 text-sm text-slate-600">{shownPhase.description}</p>}
+              <div className="mt-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Sets</div>
+              {Object.keys(shownPhase.flags).length ? (
+                <ul className="mt-1 space-y-1.5">
+                  {Object.entries(shownPhase.flags).map(([k, v]) => (
+                    <li key={k} className="flex flex-wrap items-start gap-2 text-sm">
+                      <span className="font-mono text-xs font-semibold">{k}</span>
+                      <FlagValue value={v} />
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="mt-1 text-sm text-slate-500">No flag changes: values carry over from the previous phase.</p>
+              )}
+            </div>
+          )}
+        </div>
+      </Card>
+
+      <Card title="Flag state">
+        <FlagTable rollout={rollout} />
+      </Card>
+
+      <Card title="Audit trail">
+        <AuditTrail events={audit} environments={rollout.environments} />
+      </Card>
+
+      <TransitionDialog
+        rollout={rollout}
+        action={action}
+        onClose={() => setAction(null)}
+        onDone={(r) => {
+          qc.setQueryData(rolloutKeys.detail(key), r);
+          setSelected(r.currentPhase?.index ?? null);
+          const where = r.status === 'completed' ? 'every phase done' : r.currentPhase ? `at ${r.currentPhase.name}` : 'every flag at its baseline';
+          setNotice({ tone: 'success', text: `${ACTION_PAST[action ?? ''] ?? action} — now ${r.status.replace('_', ' ')}, ${where} (v${r.version}).` });
+          void refresh();
+        }}
+        onConflict={(message) => {
+          setNotice({ tone: 'warning', text: `Someone else changed this rollout — reloaded. Check the new state before trying again. (${message})` });
+          void refresh();
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+// The issue's browser journey: an engineer signs in, starts the market-scan rollout (entering
+// `dual`), sees MARKET_SCAN_ENGINE = dual in the UI, in the audit trail and on the flag server,
+// and rolls it back to baseline; a viewer sees no buttons and is refused a direct call.
+import { expect, test } from '@playwright/test';
+import { adminApi, evaluateFlag, shot, signInAs, transitionInUi } from './fixtures';
+
+const KEY = 'market-scan-v2';
+const FLAG = 'MARKET_SCAN_ENGINE';
+
+test('engineer: sign in, start market-scan into dual, see the flag and the audit entry, roll back to baseline', async ({ page, request }) => {
+  const api = adminApi(request);
+  const tokenRes = await api.post('/api/v1/tokens', { name: 'e2e worker', role: 'flags', environment: 'production' });
+  expect(tokenRes.status()).toBe(201);
+  const flagsToken = ((await tokenRes.json()) as { token: string }).token;
+
+  await page.goto('/rollouts');
+  await expect(page).toHaveURL(/\/signin/);
+  await page.getByLabel('Email').fill('engineer@switchyard.local');
+  await page.getByLabel('Password').fill('switchyard');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Rollouts' })).toBeVisible();
+  await expect(page.getByTestId('current-user')).toContainText('engineer');
+  for (const name of ['Market scan engine V2', 'Marketplace V2 migration', 'Matching engine V1', 'Deal-type awareness', 'Assignment pipeline V3']) {
+    await expect(page.getByRole('link', { name })).toBeVisible();
+  }
+  await shot(page, '01-rollouts');
+
+  await page.getByRole('link', { name: 'Market scan engine V2' }).click();
+  await expect(page.getByRole('heading', { name: 'Market scan engine V2' })).toBeVisible();
+  await expect(page.getByTestId('status-badge').first()).toHaveText('draft');
+  await expect(page.getByTestId(`flag-current-${FLAG}`)).toHaveText('v1');
+
+  // the dialog is keyboard-usable: opens from the button, Escape closes it, a reason is required
+  await page.getByTestId('action-start').focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel(/Reason/)).toBeFocused();
+  await expect(dialog.getByTestId('transition-preview')).toContainText(`${FLAG}: v1 → dual`);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await page.getByTestId('action-start').click();
+  await dialog.getByTestId('confirm-transition').click();
+  await expect(dialog.getByRole('alert')).toContainText('A reason is required');
+  await shot(page, '02-start-dialog');
+  await dialog.getByLabel(/Reason/).fill('validation passed on 5/5 sites');
+  await dialog.getByTestId('confirm-transition').click();
+  await expect(dialog).toBeHidden();
+
+  await expect(page.getByTestId('status-badge').first()).toHaveText('active');
+  await expect(page.getByTestId(`flag-current-${FLAG}`)).toHaveText('dual');
+  await expect(page.getByTestId(`flag-env-production-${FLAG}`)).toContainText('dual');
+  await expect(page.getByTestId('phase-dual')).toHaveAttribute('data-status', 'current');
+  const started = page.getByTestId('audit-entry').first();
+  await expect(started).toHaveAttribute('data-action', 'start');
+  await expect(started).toContainText('Eve Engineer');
+  await expect(started).toContainText('validation passed on 5/5 sites');
+  await expect(started).toContainText(`${FLAG}: v1 → dual`);
+  await shot(page, '03-dual');
+
+  // a service reading the flag over OFREP sees the change
+  await expect.poll(async () => (await evaluateFlag(request, flagsToken, FLAG)).body.value, { timeout: 5_000 }).toBe('dual');
+
+  await page.getByTestId('action-rollback').click();
+  await expect(dialog.locator('input[name="to"][value="baseline"]')).toBeChecked();
+  await expect(dialog.getByTestId('transition-preview')).toContainText(`${FLAG}: dual → v1`);
+  await dialog.getByLabel(/Reason/).fill('comparison shows incompatible results');
+  await dialog.getByTestId('confirm-transition').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('status-badge').first()).toHaveText('rolled back');
+  await expect(page.getByTestId(`flag-current-${FLAG}`)).toHaveText('v1');
+  await expect(page.getByTestId('audit-entry').first()).toHaveAttribute('data-action', 'rollback');
+  await expect(page.getByTestId('audit-entry').first()).toContainText('comparison shows incompatible results');
+  await expect.poll(async () => (await evaluateFlag(request, flagsToken, FLAG)).body.value, { timeout: 5_000 }).toBe('v1');
+  await shot(page, '04-rolled-back');
+
+  const detail = await api.get(`/api/v1/rollouts/${KEY}`);
+  expect(detail).toMatchObject({ status: 'rolled_back', version: 3, currentPhase: null });
+});
+
+test('viewer: sees rollouts and history but no action buttons; a direct call is refused', async ({ page }) => {
+  await signInAs(page, 'viewer');
+  await page.goto(`/rollouts/${KEY}`);
+  await expect(page.getByRole('heading', { name: 'Market scan engine V2' })).toBeVisible();
+  await expect(page.getByTestId('audit-entry').first()).toBeVisible();
+  await expect(page.getByTestId('flag-table')).toBeVisible();
+  await expect(page.locator('[data-testid^="action-"]')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'New rollout' })).toHaveCount(0);
+  await shot(page, '05-viewer');
+
+  const before = (await (await page.request.get(`/api/v1/rollouts/${KEY}`)).json()) as { version: number; status: string };
+  const res = await page.request.post(`/api/v1/rollouts/${KEY}/start`, { data: { reason: 'viewer tries', expectedVersion: before.version } });
+  expect(res.status()).toBe(403);
+  expect(res.headers()['content-type']).toContain('application/problem+json');
+  const after = (await (await page.request.get(`/api/v1/rollouts/${KEY}`)).json()) as { version: number; status: string };
+  expect(after).toMatchObject({ version: before.version, status: before.status });
+});
+
+test('a stale page: the change someone else made wins, and the page says so and reloads', async ({ page, request }) => {
+  await signInAs(page, 'engineer');
+  await page.goto(`/rollouts/${KEY}`);
+  await expect(page.getByTestId('action-start')).toBeVisible();
+  // hold the page's background refresh so it keeps showing the old version
+  await page.route('**/api/v1/rollouts/**', (route) => route.abort());
+  const api = adminApi(request);
+  const current = (await api.get(`/api/v1/rollouts/${KEY}`)) as { version: number };
+  expect((await api.post(`/api/v1/rollouts/${KEY}/start`, { reason: 'someone else', expectedVersion: current.version })).status()).toBe(200);
+
+  await transitionInUi(page, 'start', 'I thought it was still rolled back');
+  await page.unroute('**/api/v1/rollouts/**');
+  await expect(page.getByRole('status')).toContainText('Someone else changed this rollout — reloaded');
+  await expect(page.getByTestId('status-badge').first()).toHaveText('active');
+  await expect(page.getByTestId('audit-entry').first()).toContainText('someone else');
+  await shot(page, '06-conflict');
+  // exactly one start was recorded for this version
+  const events = (await api.get(`/api/v1/rollouts/${KEY}/audit`)) as { events: { action: string; to: { version: number } }[] };
+  expect(events.events.filter((e) => e.to.version === current.version + 1)).toHaveLength(1);
+});
