@@ -1,0 +1,94 @@
+// The five seed runbooks, loaded by the real seed step, driven end to end over the REST API:
+// every phase in order to completed, each environment serving exactly the phase's state vector,
+// then an emergency rollback to baseline.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flagStateFor } from '../../lib/domain/flag-state';
+import { prisma } from '../../lib/db';
+import { seed } from '../../prisma/seed';
+import * as actionRoute from '../../app/api/v1/rollouts/[key]/[action]/route';
+import * as rolloutRoute from '../../app/api/v1/rollouts/[key]/route';
+import { tokenFor } from '../factories/rollouts';
+import { setupTestDatabase } from '../helpers/db';
+
+const SEEDS = ['assignment-pipeline-v3', 'deal-type-awareness', 'market-scan-v2', 'marketplace-v2', 'matching-engine-v1'];
+let token = '';
+
+beforeAll(async () => {
+  await setupTestDatabase();
+  await seed({ demo: true, log: () => {} });
+  token = await tokenFor('engineer');
+});
+
+type Detail = {
+  status: string;
+  version: number;
+  currentPhase: { key: string; index: number } | null;
+  environments: string[];
+  phases: { key: string; environments: string[]; flags: Record<string, unknown> }[];
+  flags: { key: string; baseline: unknown; environments: Record<string, { value: unknown; phaseKey: string | null }> }[];
+};
+
+async function get(key: string): Promise<Detail> {
+  const res = await rolloutRoute.GET(new Request(`http://test/api/v1/rollouts/${key}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ key }) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Detail;
+}
+
+async function act(key: string, action: string, expectedVersion: number, extra: Record<string, unknown> = {}): Promise<Detail> {
+  const res = await actionRoute.POST(
+    new Request(`http://test/api/v1/rollouts/${key}/${action}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: `seed walk: ${action}`, expectedVersion, ...extra }),
+    }),
+    { params: Promise.resolve({ key, action }) },
+  );
+  const body = await res.json();
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  return body as Detail;
+}
+
+/** what each environment serves must be the domain's state vector for the current phase */
+function expectServing(r: Detail, phaseIndex: number | null) {
+  for (const env of r.environments) {
+    const want = flagStateFor(r.flags, r.phases, phaseIndex, env);
+    for (const f of r.flags) {
+      expect(f.environments[env], `${f.key} in ${env}`).toEqual({ value: want[f.key].value, phaseKey: want[f.key].phaseKey });
+    }
+  }
+}
+
+describe('seed', () => {
+  it('loads the five demo rollouts as drafts at baseline, and a second run adds nothing', async () => {
+    const rows = await prisma().rollout.findMany({ orderBy: { key: 'asc' } });
+    expect(rows.map((r) => r.key)).toEqual(SEEDS);
+    expect(rows.every((r) => r.status === 'draft' && r.version === 1)).toBe(true);
+    const audit = await prisma().auditEvent.count();
+    await seed({ demo: true, log: () => {} });
+    expect(await prisma().rollout.count()).toBe(5);
+    expect(await prisma().auditEvent.count()).toBe(audit);
+    expect(await prisma().user.count()).toBe(4);
+  });
+
+  for (const key of SEEDS) {
+    it(`${key}: start, promote through every phase to completed, then roll back to baseline — over REST`, async () => {
+      let r = await get(key);
+      expectServing(r, null);
+      r = await act(key, 'start', r.version);
+      expect(r.currentPhase?.index).toBe(0);
+      expectServing(r, 0);
+      for (let i = 1; i < r.phases.length; i++) {
+        r = await act(key, 'promote', r.version);
+        expect(r).toMatchObject({ status: 'active', currentPhase: { index: i } });
+        expectServing(r, i);
+      }
+      r = await act(key, 'promote', r.version);
+      expect(r.status).toBe('completed');
+      expectServing(r, r.phases.length - 1);
+      r = await act(key, 'rollback', r.version, { to: 'baseline' });
+      expect(r).toMatchObject({ status: 'rolled_back', currentPhase: null });
+      expectServing(r, null);
+      for (const f of r.flags) for (const env of r.environments) expect(f.environments[env].value).toEqual(f.baseline);
+    });
+  }
+});
