@@ -146,10 +146,10 @@ for (const r of results) {
   } else {
     what = 'no test summary found in its output';
   }
-  const status = ok ? 'ok    ' : `FAILED (${r.signal ?? `exit ${r.code}`})`;
-  console.log(`  ${status}  ${r.name.padEnd(30)} ${what.padEnd(40)} ${duration(r.seconds)}`);
+  const status = ok ? 'ok' : `FAILED (${r.signal ?? `exit ${r.code}`})`;
+  console.log(`  ${status.padEnd(16)} ${r.name.padEnd(30)} ${what.padEnd(42)} ${duration(r.seconds)}`);
 }
-for (const s of steps.slice(results.length)) console.log(`  not run  ${s.name} (interrupted)`);
+for (const s of steps.slice(results.length)) console.log(`  ${'not run'.padEnd(16)} ${s.name} (interrupted)`);
 
 const failed = interrupted || results.some((r) => r.code !== 0 || r.signal);
 // one plain closing line with the totals
