@@ -172,7 +172,8 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
           qc.setQueryData(rolloutKeys.detail(key), r);
           setSelected(r.currentPhase?.index ?? null);
           const where = r.status === 'completed' ? 'every phase done' : r.currentPhase ? `at ${r.currentPhase.name}` : 'every flag at its baseline';
-          setNotice({ tone: 'success', text: `${ACTION_PAST[action ?? ''] ?? action} — now ${r.status.replace('_', ' ')}, ${where} (v${r.version}).` });
+          const done = ACTION_PAST[action ?? ''] ?? String(action);
+          setNotice({ tone: 'success', text: `${done[0].toUpperCase()}${done.slice(1)} — now ${r.status.replace('_', ' ')}, ${where} (v${r.version}).` });
           void refresh();
         }}
         onConflict={(message) => {

@@ -116,3 +116,54 @@ test('a stale page: the change someone else made wins, and the page says so and 
   const events = (await api.get(`/api/v1/rollouts/${KEY}/audit`)) as { events: { action: string; to: { version: number } }[] };
   expect(events.events.filter((e) => e.to.version === current.version + 1)).toHaveLength(1);
 });
+
+test('engineer: create a rollout from a plan; a bad plan lists every problem by path and stores nothing', async ({ page, request }) => {
+  await signInAs(page, 'engineer');
+  await page.goto('/rollouts');
+  await page.getByRole('link', { name: 'New rollout' }).click();
+  const plan = page.getByLabel('Plan (YAML or JSON)');
+  await plan.fill(
+    [
+      'key: search-v2',
+      'name: Search V2',
+      'flags:',
+      '  - { key: SEARCH_ENGINE, type: string, variants: [v1, v2], baseline: v1 }',
+      'phases:',
+      '  - { key: beta, name: Beta, minDuration: soon, flags: { SEARCH_ENGINE: v3, ENGINE: v2 } }',
+    ].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Create rollout (draft)' }).click();
+  const errors = page.getByTestId('plan-errors');
+  await expect(errors).toContainText('phases[0].flags.ENGINE: unknown flag');
+  await expect(errors).toContainText('phases[0].flags.SEARCH_ENGINE: "v3" is not one of the variants (v1, v2)');
+  await expect(errors).toContainText('phases[0].minDuration');
+  await shot(page, '07-plan-errors');
+  const api = adminApi(request);
+  expect(((await api.get('/api/v1/rollouts')) as { rollouts: { key: string }[] }).rollouts.map((r) => r.key)).not.toContain('search-v2');
+
+  await plan.fill(
+    [
+      'key: search-v2',
+      'name: Search V2',
+      'flags:',
+      '  - { key: SEARCH_ENGINE, type: string, variants: [v1, v2], baseline: v1 }',
+      'phases:',
+      '  - key: beta',
+      '    name: Internal beta',
+      '    flags:',
+      '      SEARCH_ENGINE:',
+      '        rules: [{ name: staff, when: [{ attribute: email, op: ends_with, values: ["@hotmatch.com"] }], value: v2 }]',
+      '        default: v1',
+      '  - { key: half, name: Half of users, minDuration: 48h, flags: { SEARCH_ENGINE: { split: [{ value: v1, weight: 50 }, { value: v2, weight: 50 }] } } }',
+    ].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Create rollout (draft)' }).click();
+  await expect(page).toHaveURL(/\/rollouts\/search-v2$/);
+  await expect(page.getByRole('heading', { name: 'Search V2' })).toBeVisible();
+  await expect(page.getByTestId('status-badge').first()).toHaveText('draft');
+  await page.getByTestId('phase-half').click();
+  await expect(page.getByTestId('phase-details')).toContainText('50% v1 · 50% v2');
+  await transitionInUi(page, 'start', 'staff first');
+  await expect(page.getByTestId(`flag-current-SEARCH_ENGINE`)).toContainText('if email ends with @hotmatch.com → v2');
+  await shot(page, '08-created-targeting');
+});
