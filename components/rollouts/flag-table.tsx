@@ -4,12 +4,7 @@ import { FlagValue } from './flag-value';
 
 /** Each flag: baseline, the current phase's value, the next phase's, and what each environment serves now. */
 export function FlagTable({ rollout }: { rollout: RolloutDetail }) {
-  const nextPhase =
-    rollout.status === 'draft' || rollout.status === 'rolled_back'
-      ? rollout.phases[0]
-      : rollout.currentPhase && rollout.status !== 'completed' && rollout.status !== 'aborted'
-        ? rollout.phases[rollout.currentPhase.index + 1]
-        : undefined;
+  const nextPhase = rollout.nextPhase;
   const phaseName = (key: string | null) => (key === null ? 'baseline' : (rollout.phases.find((p) => p.key === key)?.name ?? key));
   return (
     <div className="-mx-5 overflow-x-auto">

@@ -63,6 +63,8 @@ export interface RolloutDetail extends RolloutSummary {
   environments: string[];
   allowedActions: RolloutAction[];
   rollbackTargets: PhaseRef[];
+  /** the phase a start or promote would enter (null when none would) */
+  nextPhase: PhaseRef | null;
 }
 
 const rolloutInclude = {
@@ -125,6 +127,7 @@ async function detail(db: Client, r: RolloutRow): Promise<RolloutDetail> {
     environments: envs.map((e) => e.key),
     allowedActions: allowedActions(r),
     rollbackTargets: rollbackPhaseTargets(r).map((i) => ({ key: r.phases[i].key, name: r.phases[i].name, index: i })),
+    nextPhase: nextIdx === null ? null : { key: r.phases[nextIdx].key, name: r.phases[nextIdx].name, index: nextIdx },
     phases: r.phases.map((p) => ({
       key: p.key,
       name: p.name,
