@@ -6,7 +6,8 @@ import { POLL_MS } from '@/components/rollouts/api';
 import { FlagValue } from '@/components/rollouts/flag-value';
 import { StatusBadge } from '@/components/rollouts/status-badge';
 import type { EnvironmentFlag } from '@/lib/queries/environment-flags';
-import { relativeTime, sameValue } from '@/lib/format';
+import { TimeAgo } from '@/components/ui/time-ago';
+import { sameValue } from '@/lib/format';
 
 type View = { environment: { key: string; name: string; revision: number }; flags: EnvironmentFlag[] };
 
@@ -62,9 +63,7 @@ export function EnvironmentFlags({ initial }: { initial: View }) {
                     <StatusBadge status={f.rollout.status} />
                   </td>
                   <td className="px-3 py-2.5 text-xs text-slate-500">
-                    <time dateTime={f.updatedAt} suppressHydrationWarning>
-                      {relativeTime(f.updatedAt)}
-                    </time>
+                    <TimeAgo at={f.updatedAt} />
                   </td>
                 </tr>
               ))}

@@ -3,6 +3,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { createEnvironmentAction } from '@/app/(app)/environments/actions';
 import { Button } from '@/components/ui/button';
+import { Field, TextInput } from '@/components/ui/field';
 
 export function NewEnvironmentForm() {
   const router = useRouter();
@@ -22,18 +23,12 @@ export function NewEnvironmentForm() {
   }
   return (
     <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
-      <div>
-        <label htmlFor="env-key" className="block text-xs font-medium text-slate-700">
-          Key
-        </label>
-        <input id="env-key" name="key" required placeholder="canary" className="mt-1 w-32 rounded-md border-0 px-2.5 py-1.5 font-mono text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600" />
-      </div>
-      <div>
-        <label htmlFor="env-name" className="block text-xs font-medium text-slate-700">
-          Name
-        </label>
-        <input id="env-name" name="name" placeholder="Canary" className="mt-1 w-40 rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600" />
-      </div>
+      <Field id="env-key" label="Key">
+        <TextInput id="env-key" name="key" required placeholder="canary" className="w-32 font-mono" />
+      </Field>
+      <Field id="env-name" label="Name">
+        <TextInput id="env-name" name="name" placeholder="Canary" className="w-40" />
+      </Field>
       <Button type="submit" disabled={pending}>
         Add environment
       </Button>

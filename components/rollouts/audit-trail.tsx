@@ -1,5 +1,6 @@
 import type { AuditEntry } from '@/lib/queries/rollouts';
-import { ACTION_PAST, describeValue, formatDateTime, relativeTime, sameValue } from '@/lib/format';
+import { TimeAgo } from '@/components/ui/time-ago';
+import { ACTION_PAST, describeValue, sameValue } from '@/lib/format';
 
 type EnvFlags = Record<string, Record<string, unknown>>;
 
@@ -44,9 +45,7 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 </span>
               )}
               <span className="ml-auto text-xs text-slate-500">
-                <time dateTime={e.at} title={formatDateTime(e.at)} suppressHydrationWarning>
-                  {relativeTime(e.at)}
-                </time>{' '}
+                <TimeAgo at={e.at} />{' '}
                 · v{e.to.version ?? '—'}
               </span>
             </div>

@@ -2,7 +2,8 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { RolloutSummary } from '@/lib/queries/rollouts';
-import { ACTION_PAST, relativeTime } from '@/lib/format';
+import { TimeAgo } from '@/components/ui/time-ago';
+import { ACTION_PAST } from '@/lib/format';
 import { fetchRollouts, POLL_MS, rolloutKeys } from './api';
 import { PhaseProgress } from './phase-progress';
 import { StatusBadge } from './status-badge';
@@ -45,9 +46,7 @@ export function RolloutList({ initial }: { initial: RolloutSummary[] }) {
                   <>
                     <span className="font-medium text-slate-800">{r.lastEvent.actorName}</span> {ACTION_PAST[r.lastEvent.action] ?? r.lastEvent.action}
                     <div className="text-xs text-slate-500">
-                      <time dateTime={r.lastEvent.at} title={r.lastEvent.at} suppressHydrationWarning>
-                        {relativeTime(r.lastEvent.at)}
-                      </time>
+                      <TimeAgo at={r.lastEvent.at} />
                     </div>
                   </>
                 ) : (

@@ -6,18 +6,11 @@ import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { relativeTime } from '@/lib/format';
+import { Field, Select, TextInput } from '@/components/ui/field';
+import { TimeAgo } from '@/components/ui/time-ago';
+import type { TokenView } from '@/lib/queries/tokens';
 
-interface TokenRow {
-  id: string;
-  name: string;
-  role: string;
-  environment: string | null;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revoked: boolean;
-}
+type TokenRow = TokenView;
 
 const ROLES = ['flags', 'viewer', 'engineer', 'approver', 'admin'] as const;
 
@@ -57,35 +50,26 @@ export function TokenManager({ tokens, environments }: { tokens: TokenRow[]; env
     <div className="space-y-6">
       <Card title="Create a token">
         <form onSubmit={create} className="flex flex-wrap items-end gap-3">
-          <div>
-            <label htmlFor="token-name" className="block text-xs font-medium text-slate-700">
-              Name
-            </label>
-            <input id="token-name" name="name" required placeholder="market-scan worker" className="mt-1 w-56 rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600" />
-          </div>
-          <div>
-            <label htmlFor="token-role" className="block text-xs font-medium text-slate-700">
-              Role
-            </label>
-            <select id="token-role" value={role} onChange={(e) => setRole(e.target.value)} className="mt-1 rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-slate-300 ring-inset">
+          <Field id="token-name" label="Name">
+            <TextInput id="token-name" name="name" required placeholder="market-scan worker" className="w-56" />
+          </Field>
+          <Field id="token-role" label="Role">
+            <Select id="token-role" value={role} onChange={(e) => setRole(e.target.value)}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {r === 'flags' ? 'flags (read flags of one environment)' : r}
                 </option>
               ))}
-            </select>
-          </div>
+            </Select>
+          </Field>
           {role === 'flags' && (
-            <div>
-              <label htmlFor="token-env" className="block text-xs font-medium text-slate-700">
-                Environment
-              </label>
-              <select id="token-env" name="environment" className="mt-1 rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-slate-300 ring-inset">
+            <Field id="token-env" label="Environment">
+              <Select id="token-env" name="environment">
                 {environments.map((e) => (
                   <option key={e}>{e}</option>
                 ))}
-              </select>
-            </div>
+              </Select>
+            </Field>
           )}
           <Button type="submit" variant="primary" disabled={pending}>
             Create token
@@ -133,12 +117,10 @@ export function TokenManager({ tokens, environments }: { tokens: TokenRow[]; env
                     </Badge>
                   </td>
                   <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
-                  <td className="px-3 py-2 text-xs" suppressHydrationWarning>
-                    {relativeTime(t.createdAt)}
+                  <td className="px-3 py-2 text-xs">
+                    <TimeAgo at={t.createdAt} />
                   </td>
-                  <td className="px-3 py-2 text-xs" suppressHydrationWarning>
-                    {t.lastUsedAt ? relativeTime(t.lastUsedAt) : 'never'}
-                  </td>
+                  <td className="px-3 py-2 text-xs">{t.lastUsedAt ? <TimeAgo at={t.lastUsedAt} /> : 'never'}</td>
                   <td className="px-3 py-2 text-right">
                     {t.revoked ? (
                       <span className="text-xs">revoked</span>

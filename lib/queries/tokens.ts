@@ -1,7 +1,18 @@
 import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 
-export async function listTokens(actor: Actor) {
+export interface TokenView {
+  id: string;
+  name: string;
+  role: string;
+  environment: string | null;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
+export async function listTokens(actor: Actor): Promise<TokenView[]> {
   authorize(actor, 'token.manage');
   const rows = await prisma().apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { environment: true } });
   return rows.map((t) => ({
