@@ -250,6 +250,7 @@ async function load(label: string, url: string, token: string, body: string, ser
   const runs: (AutocannonResult & { serverCpu: number; loadCpu: number; otherOnServerCore: number; otherOnLoadCore: number; steal: number })[] = [];
   for (let i = 0; i < RUNS; i++) {
     await sleep(500);
+    await quiet(label);
     const s0 = cpuSeconds(serverPid);
     const l0 = process.cpuUsage();
     const j0 = cpuJiffies();
@@ -291,6 +292,29 @@ async function load(label: string, url: string, token: string, body: string, ser
     otherOnLoadCore: median(runs.map((r) => r.otherOnLoadCore)),
     steal: median(runs.map((r) => r.steal)),
   };
+}
+
+/**
+ * On a shared machine, waits (up to QUIET_WAIT s in all) until other processes leave the CPUs
+ * alone: less than QUIET_MAX of both cores busy over a second while our server is idle. The
+ * contention during each run is printed either way.
+ */
+let quietBudgetMs = Number(process.env.QUIET_WAIT ?? (smoke ? 0 : 300)) * 1000;
+const QUIET_MAX = Number(process.env.QUIET_MAX ?? 0.15);
+async function quiet(label: string) {
+  let waited = 0;
+  for (;;) {
+    const a = cpuJiffies();
+    await sleep(1000);
+    const busy = cpuShare(a, cpuJiffies(), 'cpu').busy;
+    if (!(busy > QUIET_MAX) || quietBudgetMs <= 0) {
+      if (waited) console.error(`  [quiet] waited ${waited} s for other processes before ${label} (now ${pct(busy)} busy)`);
+      return;
+    }
+    waited++;
+    quietBudgetMs -= 1000;
+    if (waited === 1) console.error(`  [quiet] other processes keep ${pct(busy)} of the CPUs busy; waiting (budget ${Math.round(quietBudgetMs / 1000)} s)`);
+  }
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : '?');
@@ -518,6 +542,7 @@ async function main() {
     let unleashError: string | null = null;
     if (WITH_UNLEASH) {
       console.error(`\n[bench] running ${PEER_SCRIPT} (Unleash 7.5.1; same machine, ${peerPg ? 'same Postgres server' : 'its own Postgres'}, ${PIN_NOTE})`);
+      await quiet('the Unleash run');
       try {
         unleash = runUnleash({ duration: DURATION, warmup: WARMUP, runs: RUNS, connections: CONNECTIONS, pin });
       } catch (e) {

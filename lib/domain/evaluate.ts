@@ -70,19 +70,78 @@ export function locate(flagKey: string, configured: unknown, context: Evaluation
     return { errorCode: 'INVALID_CONTEXT', errorDetails: 'targetingKey must be a string' };
   }
   if (!isRuleSet(configured)) return { where: 'static' };
+  const compiled = compileRuleSet(flagKey, configured);
+  const at = compiled.locate(context);
+  return typeof at === 'number' ? compiled.locations[at] : { ...at };
+}
 
-  const rs = configured as TRuleSet;
-  const rules = rs.rules ?? [];
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    if (!rule.when.every((c) => matches(c, context))) continue;
-    if (!rule.split) return { where: 'rule', rule: i };
-    const arm = splitArm(flagKey, rule.split, context);
-    return typeof arm === 'number' ? { where: 'rule', rule: i, arm } : arm;
+/**
+ * A rule set prepared once (the flag server does it once per flag and revision): the list of
+ * every location a context can land on, and `locate`, which returns an index into that list —
+ * so the server can render each outcome once and look it up by index. `locate` above uses the
+ * same code, so there is one definition of where a context lands.
+ */
+export interface CompiledRuleSet {
+  readonly locations: readonly Location[];
+  /**
+   * The context must already be valid (an object whose targetingKey is a string or absent);
+   * `locate` above checks that. The returned error object is shared: do not modify it.
+   */
+  locate(context: EvaluationContext): number | EvaluationError;
+}
+
+interface CompiledSplit {
+  /** index in `locations` of arm 0 */
+  first: number;
+  /** the buckets where each arm but the last ends (exclusive), as `armFor` computes them */
+  ends: number[];
+}
+
+export function compileRuleSet(flagKey: string, rs: TRuleSet): CompiledRuleSet {
+  const locations: Location[] = [];
+  const split = (arms: readonly TSplitArm[], at: (arm: number) => Location): CompiledSplit => {
+    const first = locations.length;
+    for (let i = 0; i < arms.length; i++) locations.push(at(i));
+    return { first, ends: armEnds(arms) };
+  };
+  const rules = (rs.rules ?? []).map((rule, i) => {
+    if (rule.split) return { when: rule.when, split: split(rule.split, (arm) => ({ where: 'rule', rule: i, arm })), at: -1 };
+    locations.push({ where: 'rule', rule: i });
+    return { when: rule.when, split: null, at: locations.length - 1 };
+  });
+  let defaultSplit: CompiledSplit | null = null;
+  let defaultAt = -1;
+  if (rs.split) defaultSplit = split(rs.split, (arm) => ({ where: 'default', arm }));
+  else {
+    locations.push({ where: 'default' });
+    defaultAt = locations.length - 1;
   }
-  if (!rs.split) return { where: 'default' };
-  const arm = splitArm(flagKey, rs.split, context);
-  return typeof arm === 'number' ? { where: 'default', arm } : arm;
+
+  const prefix = encoder.encode(`${flagKey}:`);
+  const missingKey: EvaluationError = {
+    errorCode: 'TARGETING_KEY_MISSING',
+    errorDetails: `flag "${flagKey}" is a percentage split; send a targetingKey in the evaluation context`,
+  };
+  const pick = (s: CompiledSplit, context: EvaluationContext): number | EvaluationError => {
+    const tk = context.targetingKey;
+    if (typeof tk !== 'string' || tk === '') return missingKey;
+    const bucket = bucketAfter(prefix, tk);
+    const ends = s.ends;
+    for (let i = 0; i < ends.length; i++) if (bucket < ends[i]) return s.first + i;
+    return s.first + ends.length;
+  };
+
+  return {
+    locations,
+    locate(context) {
+      outer: for (let r = 0; r < rules.length; r++) {
+        const rule = rules[r];
+        for (let c = 0; c < rule.when.length; c++) if (!matches(rule.when[c], context)) continue outer;
+        return rule.split ? pick(rule.split, context) : rule.at;
+      }
+      return defaultSplit ? pick(defaultSplit, context) : defaultAt;
+    },
+  };
 }
 
 /** a stable name for a location ("static", "rule-0", "rule-1-split-0", "default-split-2"…) */
@@ -105,36 +164,39 @@ export function outcomeAt(flag: EvaluableFlag, configured: unknown, loc: Locatio
   return finish(flag, rs.default, 'DEFAULT', position);
 }
 
-function splitArm(flagKey: string, arms: readonly TSplitArm[], context: EvaluationContext): number | EvaluationError {
-  const tk = context.targetingKey;
-  if (typeof tk !== 'string' || tk === '') {
-    return {
-      errorCode: 'TARGETING_KEY_MISSING',
-      errorDetails: `flag "${flagKey}" is a percentage split; send a targetingKey in the evaluation context`,
-    };
-  }
-  return armFor(arms, bucketOf(flagKey, tk));
-}
-
 /** Index of the arm whose cumulative range contains the bucket (last arm catches rounding). */
 export function armFor(arms: readonly Pick<TSplitArm, 'weight'>[], bucket: number): number {
+  const ends = armEnds(arms);
+  for (let i = 0; i < ends.length; i++) if (bucket < ends[i]) return i;
+  return arms.length - 1;
+}
+
+/** where each arm but the last ends: round(cumulative weight × 100), in list order */
+function armEnds(arms: readonly Pick<TSplitArm, 'weight'>[]): number[] {
+  const ends: number[] = [];
   let cumulative = 0;
   for (let i = 0; i < arms.length - 1; i++) {
     cumulative += arms[i].weight;
-    if (bucket < Math.round(cumulative * (BUCKETS / 100))) return i;
+    ends.push(Math.round(cumulative * (BUCKETS / 100)));
   }
-  return arms.length - 1;
+  return ends;
 }
 
 /** The documented sticky hash: murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) mod 10000. */
 export function bucketOf(flagKey: string, targetingKey: string): number {
-  // hashed without building the joined string: the flag's `${flagKey}:` bytes are cached, and
-  // a bulk evaluation hashes the same targetingKey for every flag, so its bytes are too
   let prefix = prefixes.get(flagKey);
   if (!prefix) {
     if (prefixes.size > 10_000) prefixes.clear();
     prefixes.set(flagKey, (prefix = encoder.encode(`${flagKey}:`)));
   }
+  return bucketAfter(prefix, targetingKey);
+}
+
+/**
+ * bucketOf with the flag's `${flagKey}:` bytes given: hashed without building the joined
+ * string. A bulk evaluation hashes the same targetingKey for every flag, so its bytes are cached.
+ */
+function bucketAfter(prefix: Uint8Array, targetingKey: string): number {
   if (targetingKey !== lastKey) {
     lastKey = targetingKey;
     lastKeyBytes = encoder.encode(targetingKey);
@@ -143,7 +205,7 @@ export function bucketOf(flagKey: string, targetingKey: string): number {
   if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
   scratch.set(prefix, 0);
   scratch.set(lastKeyBytes, prefix.length);
-  return murmur3_32(scratch.subarray(0, len), 0) % BUCKETS;
+  return murmur3(scratch, len, 0) % BUCKETS;
 }
 
 const encoder = new TextEncoder();
@@ -254,7 +316,11 @@ function toNumber(v: unknown): number | null {
 
 /** MurmurHash3 x86_32 (Austin Appleby's reference algorithm) over bytes, unsigned result. */
 export function murmur3_32(data: Uint8Array, seed = 0): number {
-  const len = data.length;
+  return murmur3(data, data.length, seed);
+}
+
+/** murmur3_32 over the first `len` bytes of `data` */
+function murmur3(data: Uint8Array, len: number, seed: number): number {
   const blocks = len & ~3;
   let h = seed >>> 0;
   for (let i = 0; i < blocks; i += 4) h = mixBlock(h, data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));

@@ -100,8 +100,8 @@ export async function startFlagServer(opts: FlagServerOptions): Promise<FlagServ
           return sendJson(res, 404, { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `no flag "${key}" in environment "${snap.key}"` });
         }
         if (flag.single) return sendBytes(res, flag.single.status, flag.single.body, staleHeaders());
-        const { status, json } = evaluationJson(flag, ctx.context);
-        sendBytes(res, status, Buffer.from(json), staleHeaders());
+        const { status, body } = evaluationJson(flag, ctx.context);
+        sendBytes(res, status, body, staleHeaders());
       }),
     );
   };

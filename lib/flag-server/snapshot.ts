@@ -1,10 +1,23 @@
 // One environment's flags as the flag server serves them, built from rows read in a single
 // REPEATABLE READ transaction (so the revision and the values belong together). Everything
 // that does not depend on the caller's context is rendered to bytes here, once per revision:
-// a static flag's single-evaluation body and its element of the bulk array, and — when every
-// flag in the environment is static — the whole bulk body and its ETag per origin.
+// a static flag's single-evaluation body and its element of the bulk array; for a flag with a
+// rule set, every outcome it can have (each rule, split arm and default); and — when every
+// flag in the environment is static — the whole bulk body and its ETag per origin. Serving a
+// request is then finding each flag's outcome (compileRuleSet) and concatenating bytes.
 import { createHash } from 'node:crypto';
-import { contextFreeValue, isStatic, locate, locationKey, outcomeAt, type EvaluationContext, type EvaluationResult, type FlagType } from '../domain/evaluate';
+import {
+  compileRuleSet,
+  contextFreeValue,
+  isStatic,
+  outcomeAt,
+  type CompiledRuleSet,
+  type EvaluationContext,
+  type EvaluationError,
+  type EvaluationResult,
+  type FlagType,
+} from '../domain/evaluate';
+import type { TRuleSet } from '../domain/targeting';
 
 export interface FlagRow {
   key: string;
@@ -24,6 +37,15 @@ export interface EnvRow {
 
 export type FlagMetadata = Record<string, string | number>;
 
+/** one outcome of one flag, rendered: the single-evaluation response and its bulk array element */
+export interface Outcome {
+  status: number;
+  json: string;
+  body: Buffer;
+  /** `,` + body: the element anywhere in the bulk array but first */
+  element: Buffer;
+}
+
 export interface ServedFlag {
   key: string;
   type: FlagType;
@@ -33,11 +55,14 @@ export interface ServedFlag {
   rolloutKey: string;
   metadata: FlagMetadata;
   isStatic: boolean;
-  /** static flags: the single-evaluation response (status + body) and the bulk array element */
+  /** static flags: the one outcome (also as `single`, the single-evaluation response) */
+  static?: Outcome;
   single?: { status: number; body: Buffer };
-  bulkElement?: string;
-  /** rendered outcomes by location ("rule-0", "default-split-1", "!TARGETING_KEY_MISSING"…) */
-  outcomes: Map<string, { status: number; json: string }>;
+  /** rule sets: where a context lands, and the outcome rendered for each of those locations */
+  compiled?: CompiledRuleSet;
+  rendered: Outcome[];
+  /** rendered error outcomes (TARGETING_KEY_MISSING, INVALID_CONTEXT) by code and details */
+  errors: Map<string, Outcome>;
 }
 
 /** 22 characters of base64url(sha256(bytes)), quoted: a strong validator over the exact bytes. */
@@ -47,23 +72,48 @@ export function etagOf(body: Buffer | string): string {
 
 /**
  * The OFREP body for one flag and context. A flag has few possible outcomes (its rules, split
- * arms and default), so each is rendered once and the evaluation is reduced to finding which.
+ * arms and default), each rendered once when the snapshot is built; evaluating is finding which.
  */
-export function evaluationJson(flag: ServedFlag, context: EvaluationContext): { status: number; json: string } {
-  const loc = locate(flag.key, flag.configured, context);
-  const key = 'errorCode' in loc ? `!${loc.errorCode}` : locationKey(loc);
-  let out = flag.outcomes.get(key);
-  if (!out) {
-    out = render(flag, 'errorCode' in loc ? loc : outcomeAt(flag, flag.configured, loc));
-    flag.outcomes.set(key, out);
+export function evaluationJson(flag: ServedFlag, context: EvaluationContext): Outcome {
+  const invalid = contextProblem(context);
+  if (invalid) return errorOutcome(flag, invalid);
+  return outcomeFor(flag, context);
+}
+
+/** outcomeFor, for a context already known to be valid */
+function outcomeFor(flag: ServedFlag, context: EvaluationContext): Outcome {
+  if (flag.static) return flag.static;
+  const at = flag.compiled!.locate(context);
+  return typeof at === 'number' ? flag.rendered[at] : errorOutcome(flag, at);
+}
+
+/** what `locate` refuses in a context (the server's parseContext refuses it first, with a 400) */
+function contextProblem(context: EvaluationContext): EvaluationError | null {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
+    return { errorCode: 'INVALID_CONTEXT', errorDetails: 'the evaluation context must be an object' };
   }
+  const tk = context.targetingKey;
+  if (tk !== undefined && tk !== null && typeof tk !== 'string') return { errorCode: 'INVALID_CONTEXT', errorDetails: 'targetingKey must be a string' };
+  return null;
+}
+
+function errorOutcome(flag: ServedFlag, e: EvaluationError): Outcome {
+  const k = `${e.errorCode}\n${e.errorDetails}`;
+  let out = flag.errors.get(k);
+  if (!out) flag.errors.set(k, (out = render(flag, e)));
   return out;
 }
 
-function render(flag: ServedFlag, r: EvaluationResult): { status: number; json: string } {
-  if ('errorCode' in r) return { status: 400, json: JSON.stringify({ key: flag.key, errorCode: r.errorCode, errorDetails: r.errorDetails }) };
-  return { status: 200, json: JSON.stringify({ key: flag.key, value: r.value, reason: r.reason, variant: r.variant, metadata: flag.metadata }) };
+function render(flag: ServedFlag, r: EvaluationResult): Outcome {
+  const status = 'errorCode' in r ? 400 : 200;
+  const json =
+    'errorCode' in r
+      ? JSON.stringify({ key: flag.key, errorCode: r.errorCode, errorDetails: r.errorDetails })
+      : JSON.stringify({ key: flag.key, value: r.value, reason: r.reason, variant: r.variant, metadata: flag.metadata });
+  return { status, json, body: Buffer.from(json), element: Buffer.from(',' + json) };
 }
+
+const BULK_HEAD = Buffer.from('{"flags":[');
 
 export const SSE_PATH = '/ofrep/v1/events';
 export const SSE_INACTIVITY_SEC = 120;
@@ -80,7 +130,7 @@ export class EnvSnapshot {
   /** sorted by key so that every replica renders the same bytes for the same revision */
   readonly ordered: ServedFlag[];
   readonly allStatic: boolean;
-  private readonly bulkTails = new Map<string, string>();
+  private readonly bulkTails = new Map<string, Buffer>();
   private readonly staticBulk = new Map<string, { body: Buffer; etag: string }>();
   private exports?: { env: { body: Buffer; etag: string }; json: { body: Buffer; etag: string } };
 
@@ -107,12 +157,15 @@ export class EnvSnapshot {
           rolloutKey: r.rolloutKey,
           metadata,
           isStatic: isStatic(r.value),
-          outcomes: new Map(),
+          rendered: [],
+          errors: new Map(),
         };
         if (flag.isStatic) {
-          const { status, json } = evaluationJson(flag, {});
-          flag.single = { status, body: Buffer.from(json) };
-          flag.bulkElement = json;
+          flag.static = render(flag, outcomeAt(flag, r.value, { where: 'static' }));
+          flag.single = { status: flag.static.status, body: flag.static.body };
+        } else {
+          flag.compiled = compileRuleSet(r.key, r.value as TRuleSet);
+          flag.rendered = flag.compiled.locations.map((loc) => render(flag, outcomeAt(flag, r.value, loc)));
         }
         this.flags.set(r.key, flag);
         return flag;
@@ -121,7 +174,7 @@ export class EnvSnapshot {
   }
 
   /** `],"eventStreams":[…],"metadata":{…}}` — everything after the flags array. */
-  private bulkTail(origin: string | null): string {
+  private bulkTail(origin: string | null): Buffer {
     const k = origin ?? '';
     let tail = this.bulkTails.get(k);
     if (tail === undefined) {
@@ -132,7 +185,7 @@ export class EnvSnapshot {
       stream.inactivityDelaySec = SSE_INACTIVITY_SEC;
       const metadata: FlagMetadata = { environment: this.key, revision: Number(this.revision) };
       if (this.revisionTime) metadata.revisionTime = this.revisionTime;
-      tail = `],"eventStreams":${JSON.stringify([stream])},"metadata":${JSON.stringify(metadata)}}`;
+      tail = Buffer.from(`],"eventStreams":${JSON.stringify([stream])},"metadata":${JSON.stringify(metadata)}}`);
       if (this.bulkTails.size < 16) this.bulkTails.set(k, tail);
     }
     return tail;
@@ -144,13 +197,32 @@ export class EnvSnapshot {
       const k = origin ?? '';
       const hit = this.staticBulk.get(k);
       if (hit) return hit;
-      const body = Buffer.from(`{"flags":[${this.ordered.map((f) => f.bulkElement).join(',')}${this.bulkTail(origin)}`);
-      const out = { body, etag: etagOf(body) };
+      // nothing here depends on the context
+      const out = this.renderBulk({}, origin);
       if (this.staticBulk.size < 16) this.staticBulk.set(k, out);
       return out;
     }
-    const parts = this.ordered.map((f) => f.bulkElement ?? evaluationJson(f, context).json);
-    const body = Buffer.from(`{"flags":[${parts.join(',')}${this.bulkTail(origin)}`);
+    return this.renderBulk(context, origin);
+  }
+
+  /** `{"flags":[` + each flag's rendered outcome + the tail, copied once into one buffer */
+  private renderBulk(context: EvaluationContext, origin: string | null): { body: Buffer; etag: string } {
+    const flags = this.ordered;
+    const parts: Buffer[] = new Array<Buffer>(flags.length + 2);
+    parts[0] = BULK_HEAD;
+    let length = BULK_HEAD.length;
+    const invalid = contextProblem(context);
+    for (let i = 0; i < flags.length; i++) {
+      const f = flags[i];
+      const o = f.static ?? (invalid ? errorOutcome(f, invalid) : outcomeFor(f, context));
+      const b = i === 0 ? o.body : o.element;
+      parts[i + 1] = b;
+      length += b.length;
+    }
+    const tail = this.bulkTail(origin);
+    parts[flags.length + 1] = tail;
+    length += tail.length;
+    const body = Buffer.concat(parts, length);
     return { body, etag: etagOf(body) };
   }
 
