@@ -70,8 +70,11 @@ const MAX_PROPAGATION_P95_MS = 1000;
 
 function hasTaskset(): boolean {
   try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return os.availableParallelism() >= 2;
+    if (os.availableParallelism() < 2) return false;
+    // present and allowed to set affinities here (some containers refuse)
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    execFileSync('taskset', ['-pc', `0-${os.availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+    return true;
   } catch {
     return false;
   }
@@ -552,7 +555,7 @@ async function main() {
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));
     server = null;
-    if (pin) execFileSync('taskset', ['-a', '-pc', '0-1', String(process.pid)], { stdio: 'ignore' });
+    if (pin) execFileSync('taskset', ['-a', '-pc', `0-${os.availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
 
     let unleash: PeerResult | null = null;
     let unleashError: string | null = null;
