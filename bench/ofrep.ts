@@ -59,7 +59,11 @@ const PORT = Number(process.env.FLAGS_BENCH_PORT ?? 3250);
 const WITH_UNLEASH = process.env.UNLEASH !== undefined ? process.env.UNLEASH === '1' : !smoke;
 const STRICT = process.env.STRICT === '1';
 const root = path.resolve(__dirname, '..');
-const pin = process.env.PIN !== '0' && hasTaskset();
+/** CPUs this process may use at start (before it pins itself), as taskset prints them, e.g. "0,1" */
+const CORES = os.availableParallelism();
+const AFFINITY = originalAffinity();
+// like the peer benchmark: server (and its Postgres) on core 0, load generator on core 1
+const pin = process.env.PIN !== '0' && canPin();
 const PIN_NOTE = pin ? 'server (and its Postgres) on core 0, load on core 1' : 'unpinned';
 
 // targets (issue #3)
@@ -68,12 +72,26 @@ const MAX_P99_MS = 20;
 const MIN_RATIO = 1.5;
 const MAX_PROPAGATION_P95_MS = 1000;
 
-function hasTaskset(): boolean {
+function originalAffinity(): string | null {
   try {
-    if (os.availableParallelism() < 2) return false;
-    // present and allowed to set affinities here (some containers refuse)
+    const out = execFileSync('taskset', ['-pc', String(process.pid)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return out.slice(out.lastIndexOf(':') + 1).trim();
+  } catch {
+    return null;
+  }
+}
+
+function canPin(): boolean {
+  if (!AFFINITY) return false;
+  const cores = new Set<number>();
+  for (const part of AFFINITY.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) cores.add(c);
+  }
+  if (!cores.has(0) || !cores.has(1)) return false;
+  try {
+    // allowed to set affinities here? (some containers refuse)
     execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-    execFileSync('taskset', ['-pc', `0-${os.availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -485,7 +503,7 @@ interface Line {
 
 async function main() {
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.error(`[bench] ${smoke ? 'SMOKE' : 'full'} run on ${os.availableParallelism()} × ${cpuModel}, node ${process.version}, autocannon ${autocannonVersion}; ${PIN_NOTE}`);
+  console.error(`[bench] ${smoke ? 'SMOKE' : 'full'} run on ${CORES} × ${cpuModel}, node ${process.version}, autocannon ${autocannonVersion}; ${PIN_NOTE}`);
 
   // the Postgres: the one Unleash will use when it runs (and nothing else was asked for)
   let peerPg: PeerPostgres | null = null;
@@ -555,7 +573,7 @@ async function main() {
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));
     server = null;
-    if (pin) execFileSync('taskset', ['-a', '-pc', `0-${os.availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+    if (pin) execFileSync('taskset', ['-a', '-pc', AFFINITY!, String(process.pid)], { stdio: 'ignore' });
 
     let unleash: PeerResult | null = null;
     let unleashError: string | null = null;
@@ -573,7 +591,7 @@ async function main() {
     // ---- report ----
     const out: string[] = [];
     out.push('');
-    out.push(`# Switchyard flag server — ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} × ${cpuModel}, node ${process.version}, autocannon ${autocannonVersion}`);
+    out.push(`# Switchyard flag server — ${new Date().toISOString().slice(0, 10)}, ${CORES} × ${cpuModel}, node ${process.version}, autocannon ${autocannonVersion}`);
     out.push(`# ${db.server}${pgNote}; ${CONNECTIONS} connections, no pipelining, ${WARMUP} s warm-up, median of ${RUNS} × ${DURATION} s; ${PIN_NOTE}`);
     for (const r of rows) {
       out.push(`${r.label}: ${fmt(r.reqPerSec)} req/s, p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, ${r.errors} errors, ${r.bytes} B`);
