@@ -22,6 +22,7 @@ import { createPrisma, setPrisma } from '../lib/db';
 import { createRollout } from '../lib/services/create-rollout';
 import { createToken } from '../lib/services/create-token';
 import { transitionRollout } from '../lib/services/transition-rollout';
+import { portIsFree } from '../scripts/embedded-postgres.mjs';
 import { benchDatabase, percentile, type BenchDb } from './db';
 import { PEER_SCRIPT, runUnleash, startPeerPostgres, type PeerPostgres, type PeerResult } from './peer';
 
@@ -554,6 +555,8 @@ async function main() {
     await client.$disconnect();
 
     if (pin) execFileSync('taskset', ['-a', '-pc', '1', String(process.pid)], { stdio: 'ignore' });
+    // another server already on the port would answer /readyz and be measured instead of ours
+    if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is already in use; set FLAGS_BENCH_PORT to a free port`);
     server = startServer(db.url);
     const base = `http://127.0.0.1:${PORT}`;
     await waitReady(base, server);

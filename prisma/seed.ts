@@ -1,6 +1,8 @@
 // Bootstrap and demo data. Idempotent: safe to run on every start (scripts/run.mjs does).
 //  - environments `staging` and `production` if there are none
 //  - SWITCHYARD_ADMIN_TOKEN, if set, registered as an admin token (stored hashed)
+//  - SWITCHYARD_ADMIN_EMAIL + SWITCHYARD_ADMIN_PASSWORD, if set, a first admin user (created once;
+//    an existing user of that email is left as it is)
 //  - unless SWITCHYARD_SEED_DEMO=0: demo users for each role, and the demo rollouts from
 //    prisma/plans/*.yaml (created once; never overwritten)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { SYSTEM_ACTOR } from '../lib/auth/actor';
 import { hashPassword } from '../lib/auth/password';
 import { hashToken, tokenPrefix } from '../lib/auth/tokens';
 import { prisma } from '../lib/db';
+import { env } from '../lib/env';
 import { AppError } from '../lib/errors';
 import { createRollout } from '../lib/services/create-rollout';
 
@@ -36,7 +39,15 @@ export async function seed({ demo = process.env.SWITCHYARD_SEED_DEMO !== '0', lo
     log('[seed] environments: staging, production');
   }
 
-  const bootstrap = process.env.SWITCHYARD_ADMIN_TOKEN;
+  const { SWITCHYARD_ADMIN_TOKEN: bootstrap, SWITCHYARD_ADMIN_EMAIL: adminEmail, SWITCHYARD_ADMIN_PASSWORD: adminPassword } = env();
+  if (adminEmail && adminPassword) {
+    const email = adminEmail.trim().toLowerCase();
+    if (!(await db.user.findUnique({ where: { email } }))) {
+      await db.user.create({ data: { email, name: 'Administrator', role: 'admin', passwordHash: await hashPassword(adminPassword) } });
+      log(`[seed] admin user ${email} created (SWITCHYARD_ADMIN_EMAIL)`);
+    }
+  }
+
   if (bootstrap) {
     const tokenHash = hashToken(bootstrap);
     await db.apiToken.upsert({

