@@ -4,6 +4,7 @@ import { authorize, ROLES, type Actor } from '../auth/actor';
 import { hashToken, newTokenSecret, tokenPrefix } from '../auth/tokens';
 import { prisma } from '../db';
 import { badRequest } from '../errors';
+import type { TokenView } from '../queries/tokens';
 
 export const ZCreateTokenSchema = z
   .strictObject({
@@ -17,16 +18,8 @@ export const ZCreateTokenSchema = z
   });
 export type TCreateTokenSchema = z.infer<typeof ZCreateTokenSchema>;
 
-export interface CreatedToken {
-  id: string;
-  name: string;
-  role: string;
-  environment: string | null;
-  prefix: string;
-  createdAt: string;
-  /** shown once */
-  token: string;
-}
+/** the token as listed, plus its secret: shown once */
+export type CreatedToken = Omit<TokenView, 'lastUsedAt' | 'revoked'> & { token: string };
 
 export async function createToken(actor: Actor, input: TCreateTokenSchema): Promise<CreatedToken> {
   authorize(actor, 'token.manage');
