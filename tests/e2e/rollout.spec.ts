@@ -94,6 +94,10 @@ test('viewer: sees rollouts and history but no action buttons; a direct call is 
   expect(res.headers()['content-type']).toContain('application/problem+json');
   const after = (await (await page.request.get(`/api/v1/rollouts/${KEY}`)).json()) as { version: number; status: string };
   expect(after).toMatchObject({ version: before.version, status: before.status });
+
+  const missing = await page.goto('/rollouts/no-such-rollout');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Nothing here' })).toBeVisible();
 });
 
 test('a stale page: the change someone else made wins, and the page says so and reloads', async ({ page, request }) => {
