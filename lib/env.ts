@@ -9,6 +9,8 @@ const ZEnv = z.object({
   SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'SWITCHYARD_ADMIN_TOKEN must be at least 16 characters').optional(),
   SWITCHYARD_ADMIN_EMAIL: z.email('SWITCHYARD_ADMIN_EMAIL must be an email address').optional(),
   SWITCHYARD_ADMIN_PASSWORD: z.string().min(12, 'SWITCHYARD_ADMIN_PASSWORD must be at least 12 characters').optional(),
+  // 0: no demo users or rollouts (the seed) and no demo hint on the sign-in page
+  SWITCHYARD_SEED_DEMO: z.enum(['0', '1'], 'SWITCHYARD_SEED_DEMO must be 0 or 1').default('1'),
   FLAGS_PORT: z.coerce.number().int().positive().default(3001),
   FLAGS_PUBLIC_URL: z.string().url().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

@@ -26,7 +26,7 @@ export const DEMO_USERS = [
 
 const PLANS_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'plans');
 
-export async function seed({ demo = process.env.SWITCHYARD_SEED_DEMO !== '0', log = console.log } = {}) {
+export async function seed({ demo = env().SWITCHYARD_SEED_DEMO === '1', log = console.log } = {}) {
   const db = prisma();
   if ((await db.environment.count()) === 0) {
     await db.environment.createMany({

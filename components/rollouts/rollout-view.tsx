@@ -5,7 +5,7 @@ import { useState, useSyncExternalStore } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { TRANSITIONS, type RolloutAction } from '@/lib/domain/lifecycle';
+import { transition, TRANSITIONS, type RolloutAction } from '@/lib/domain/lifecycle';
 import { ACTION_PAST, formatElapsed } from '@/lib/format';
 import type { AuditEntry, RolloutDetail } from '@/lib/queries/rollouts';
 import { fetchAudit, fetchRollout, POLL_MS, rolloutKeys } from './api';
@@ -75,6 +75,9 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
   const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: rolloutKeys.detail(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.audit(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.list })]);
 
   const actions = canTransition ? rollout.allowedActions : [];
+  // the lifecycle table decides whether this promote ends the rollout
+  const promoted = transition({ status: rollout.status, currentPhaseIndex: rollout.currentPhase?.index ?? null, version: rollout.version }, 'promote', rollout.phases.length);
+  const promoteCompletes = promoted.ok && promoted.next.status === 'completed';
 
   return (
     <div className="space-y-6">
@@ -100,7 +103,7 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
             <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">
               {actions.map((a) => (
                 <Button key={a} variant={BUTTON_VARIANT[a]} onClick={() => setAction(a)} data-testid={`action-${a}`} title={TRANSITIONS[a].description}>
-                  {a === 'promote' && rollout.currentPhase && rollout.currentPhase.index + 1 >= rollout.phases.length ? 'Complete' : TRANSITIONS[a].label}
+                  {a === 'promote' && promoteCompletes ? 'Complete' : TRANSITIONS[a].label}
                 </Button>
               ))}
             </div>

@@ -184,12 +184,8 @@ function armEnds(arms: readonly Pick<TSplitArm, 'weight'>[]): number[] {
 
 /** The documented sticky hash: murmur3_32(utf8(`${flagKey}:${targetingKey}`), 0) mod 10000. */
 export function bucketOf(flagKey: string, targetingKey: string): number {
-  let prefix = prefixes.get(flagKey);
-  if (!prefix) {
-    if (prefixes.size > 10_000) prefixes.clear();
-    prefixes.set(flagKey, (prefix = encoder.encode(`${flagKey}:`)));
-  }
-  return bucketAfter(prefix, targetingKey);
+  // the flag server hashes through compileRuleSet, which encodes the prefix once per flag
+  return bucketAfter(encoder.encode(`${flagKey}:`), targetingKey);
 }
 
 /**
@@ -209,7 +205,6 @@ function bucketAfter(prefix: Uint8Array, targetingKey: string): number {
 }
 
 const encoder = new TextEncoder();
-const prefixes = new Map<string, Uint8Array>();
 let lastKey = '';
 let lastKeyBytes = new Uint8Array(0);
 let scratch = new Uint8Array(256);

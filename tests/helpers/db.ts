@@ -5,18 +5,13 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { createPrisma, prisma, setPrisma } from '../../lib/db';
+import { withDatabase } from '../../scripts/embedded-postgres.mjs';
 
 export interface TestDatabase {
   url: string;
   /** server-level URL (database `postgres`), for creating or dropping other databases */
   serverUrl: string;
   drop: () => Promise<void>;
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {

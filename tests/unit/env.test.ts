@@ -26,4 +26,10 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ ...base, SWITCHYARD_ADMIN_EMAIL: 'ops@example.com', SWITCHYARD_ADMIN_PASSWORD: 'short' })).toThrow(/at least 12 characters/);
     expect(parseEnv({ ...base, SWITCHYARD_ADMIN_EMAIL: 'ops@example.com', SWITCHYARD_ADMIN_PASSWORD: 'long enough secret' })).toMatchObject({ SWITCHYARD_ADMIN_EMAIL: 'ops@example.com' });
   });
+
+  it('reads SWITCHYARD_SEED_DEMO as 0 or 1 (default 1) and refuses anything else', () => {
+    expect(parseEnv(base).SWITCHYARD_SEED_DEMO).toBe('1');
+    expect(parseEnv({ ...base, SWITCHYARD_SEED_DEMO: '0' }).SWITCHYARD_SEED_DEMO).toBe('0');
+    expect(() => parseEnv({ ...base, SWITCHYARD_SEED_DEMO: 'no' })).toThrow(/SWITCHYARD_SEED_DEMO must be 0 or 1/);
+  });
 });

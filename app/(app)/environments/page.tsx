@@ -3,6 +3,7 @@ import { EnvironmentFlags } from '@/components/environments/environment-flags';
 import { NewEnvironmentForm } from '@/components/environments/new-environment-form';
 import { can } from '@/lib/auth/actor';
 import { pageActor } from '@/lib/auth/session';
+import { env } from '@/lib/env';
 import { environmentFlags } from '@/lib/queries/environment-flags';
 import { listEnvironments } from '@/lib/services/create-environment';
 
@@ -13,7 +14,8 @@ export default async function EnvironmentsPage() {
   const actor = await pageActor('/environments');
   const envs = await listEnvironments(actor);
   const views = await Promise.all(envs.map((e) => environmentFlags(actor, e.key)));
-  const flagsUrl = process.env.FLAGS_PUBLIC_URL ?? `http://localhost:${process.env.FLAGS_PORT ?? 3001}`;
+  const { FLAGS_PUBLIC_URL, FLAGS_PORT } = env();
+  const flagsUrl = FLAGS_PUBLIC_URL ?? `http://localhost:${FLAGS_PORT}`;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
