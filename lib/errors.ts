@@ -1,6 +1,16 @@
 // Expected errors are values with a code; one mapper turns them into HTTP problem+json and into
 // server-action results. Unknown errors are logged and never leaked to the client.
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'internal';
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'too_many_requests'
+  | 'internal'
+  | 'unavailable';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -8,7 +18,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 const TITLES: Record<ErrorCode, string> = {
@@ -17,7 +31,11 @@ const TITLES: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   not_found: 'Not found',
   conflict: 'Conflict',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  too_many_requests: 'Too many requests',
   internal: 'Internal server error',
+  unavailable: 'Service unavailable',
 };
 
 export class AppError extends Error {
@@ -26,6 +44,8 @@ export class AppError extends Error {
     message: string,
     /** extra members of the problem document, e.g. `errors`, `currentVersion`, `currentStatus` */
     public readonly extra: Record<string, unknown> = {},
+    /** HTTP response headers that go with it, e.g. `Retry-After` on 429 and 503 */
+    public readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -37,6 +57,12 @@ export const unauthorized = (detail = 'a valid API token or session is required'
 export const forbidden = (detail: string) => new AppError('forbidden', detail);
 export const notFound = (detail: string) => new AppError('not_found', detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new AppError('conflict', detail, extra);
+export const payloadTooLarge = (detail: string, extra?: Record<string, unknown>) => new AppError('payload_too_large', detail, extra);
+export const unsupportedMediaType = (detail: string) => new AppError('unsupported_media_type', detail);
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new AppError('too_many_requests', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+export const unavailable = (detail: string, retryAfterSeconds = 5) =>
+  new AppError('unavailable', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
 
 export interface Problem {
   type: string;

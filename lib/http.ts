@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { badRequest, toProblem } from './errors';
+import { AppError, badRequest, toProblem } from './errors';
 import { formatPath } from './domain/plan';
 import type { Actor } from './auth/actor';
 import { requestActor } from './auth/session';
@@ -26,7 +26,12 @@ export function problem(e: unknown, requestId: string): Response {
   const p = toProblem(e, requestId);
   return new Response(JSON.stringify(p), {
     status: p.status,
-    headers: { 'content-type': 'application/problem+json; charset=utf-8', 'x-request-id': requestId, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'x-request-id': requestId,
+      'cache-control': 'no-store',
+      ...(e instanceof AppError ? e.headers : {}),
+    },
   });
 }
 
