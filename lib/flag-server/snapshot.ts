@@ -17,7 +17,10 @@ import {
   type EvaluationResult,
   type FlagType,
 } from '../domain/evaluate';
+import { envName } from '../domain/env-name';
 import type { TRuleSet } from '../domain/targeting';
+
+export { envName };
 
 export interface FlagRow {
   key: string;
@@ -248,11 +251,6 @@ export class EnvSnapshot {
   get changeTag(): string {
     return `"${this.key}-${this.revision}"`;
   }
-}
-
-/** Environment variable names: characters other than letters, digits and _ become _. */
-export function envName(key: string): string {
-  return key.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 /**
