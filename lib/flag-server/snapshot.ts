@@ -254,13 +254,25 @@ export class EnvSnapshot {
 }
 
 /**
- * dotenv / POSIX shell syntax: bare when safe; otherwise single-quoted (literal in both dotenv
- * and `sh`), and double-quoted with escapes only if the value itself holds a ' or a newline.
- * JSON values are written as compact JSON.
+ * One value of the `.env` export, written so that `sh` (dash, bash, zsh) reads it back literally
+ * when the file is sourced: nothing in a value is ever expanded or run. JSON values are written
+ * as compact JSON. Of the forms that are safe for `sh`, the first that dotenv also reads back
+ * exactly is used (docs/flag-serving.md):
+ *
+ * - bare: only letters, digits and `_ . , : / @ % + -` (nothing `sh` or dotenv treats specially);
+ * - `'…'`: no `'` inside and not ending in a backslash (dotenv would take `\'` for an escaped
+ *   quote). Literal in `sh`, newlines included, and in dotenv, which reads quotes across lines;
+ * - `"…"`: holds a `'` but none of `"`, `$`, backtick, backslash and `!` — the characters `sh`
+ *   (and interactive bash) interpret inside double quotes — so literal in `sh` and in dotenv
+ *   (which expands only `\n` and `\r` there, and there is no backslash);
+ * - otherwise single quotes with `'\''` for each `'`, and each CR and LF in double quotes
+ *   between two single-quoted parts. Literal in `sh`; dotenv misreads such a value, but every
+ *   line it spans after the first starts with `"`, so it cannot pass for another `NAME=` line.
  */
 export function envValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v ?? null);
-  if (/^[A-Za-z0-9_.,:/@+-]*$/.test(s)) return s;
-  if (!/['\n\r]/.test(s)) return `'${s}'`;
-  return JSON.stringify(s);
+  if (/^[A-Za-z0-9_.,:/@%+-]+$/.test(s)) return s;
+  if (!s.includes("'") && !s.endsWith('\\')) return `'${s}'`;
+  if (!/["$`\\!]/.test(s)) return `"${s}"`;
+  return `'${s.replace(/'/g, `'\\''`).replace(/[\r\n]/g, (c) => `'"${c}"'`)}'`;
 }
