@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { signOut } from 'next-auth/react';
+import { signOutAction } from '@/lib/actions/session';
 
 export function Nav({ user, links }: { user: { name: string; role: string }; links: { href: string; label: string }[] }) {
   const path = usePathname();
@@ -31,9 +31,11 @@ export function Nav({ user, links }: { user: { name: string; role: string }; lin
           <span className="text-slate-700" data-testid="current-user">
             {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">{user.role}</span>
           </span>
-          <button type="button" onClick={() => signOut({ callbackUrl: '/signin' })} className="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900">
-            Sign out
-          </button>
+          <form action={signOutAction}>
+            <button type="submit" className="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900">
+              Sign out
+            </button>
+          </form>
         </div>
       </div>
     </header>

@@ -1,4 +1,5 @@
 // Environment, validated once at start-up with a clear message.
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 
 const ZEnv = z.object({
@@ -13,6 +14,13 @@ const ZEnv = z.object({
   SWITCHYARD_SEED_DEMO: z.enum(['0', '1'], 'SWITCHYARD_SEED_DEMO must be 0 or 1').default('1'),
   FLAGS_PORT: z.coerce.number().int().positive().default(3001),
   FLAGS_PUBLIC_URL: z.string().url().optional(),
+  // the URL people open Switchyard at; its origin is the only one trusted for cookie-authenticated
+  // writes and server actions (defaults to NEXTAUTH_URL, then http://localhost:PORT)
+  SWITCHYARD_URL: z.url('SWITCHYARD_URL must be a URL such as https://switchyard.example.com').optional(),
+  NEXTAUTH_URL: z.url('NEXTAUTH_URL must be a URL').optional(),
+  // more origins to trust, comma-separated (e.g. a second hostname for the same instance)
+  SWITCHYARD_TRUSTED_ORIGINS: z.string().optional(),
+  PORT: z.coerce.number().int().positive().max(65535).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 export type Env = z.infer<typeof ZEnv>;
@@ -35,4 +43,42 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new Error(`Switchyard: invalid environment\n${lines}`);
   }
   return r.data;
+}
+
+/** The configured public origin (scheme://host:port) of the app. */
+export function publicOrigin(e: Env = env()): string {
+  const url = e.SWITCHYARD_URL ?? e.NEXTAUTH_URL ?? `http://localhost:${e.PORT ?? 3000}`;
+  return new URL(url).origin;
+}
+
+/**
+ * Origins whose requests may use the session cookie to change things: the public origin, any
+ * listed in SWITCHYARD_TRUSTED_ORIGINS and, in development only, the addresses `next dev` prints
+ * (localhost, 127.0.0.1 and this machine's own IPv4 addresses on the same port). Never derived
+ * from the request's own Host or X-Forwarded-Host headers.
+ */
+export function trustedOrigins(e: Env = env(), localAddresses: () => string[] = machineAddresses): Set<string> {
+  const origins = new Set<string>([publicOrigin(e)]);
+  for (const o of (e.SWITCHYARD_TRUSTED_ORIGINS ?? '').split(',')) {
+    const t = o.trim();
+    if (!t) continue;
+    try {
+      origins.add(new URL(t).origin);
+    } catch {
+      throw new Error(`Switchyard: invalid environment\n  - SWITCHYARD_TRUSTED_ORIGINS: "${t}" is not a URL`);
+    }
+  }
+  if (e.NODE_ENV === 'development') {
+    const pub = new URL(publicOrigin(e));
+    const port = pub.port ? `:${pub.port}` : '';
+    for (const host of ['localhost', '127.0.0.1', '[::1]', ...localAddresses()]) origins.add(`${pub.protocol}//${host}${port}`);
+  }
+  return origins;
+}
+
+function machineAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4')
+    .map((a) => a.address);
 }

@@ -53,7 +53,7 @@ export async function seed({ demo = env().SWITCHYARD_SEED_DEMO === '1', log = co
     await db.apiToken.upsert({
       where: { tokenHash },
       create: { name: 'bootstrap admin (SWITCHYARD_ADMIN_TOKEN)', role: 'admin', tokenHash, prefix: tokenPrefix(bootstrap) },
-      update: { revokedAt: null, role: 'admin' },
+      update: { revokedAt: null, role: 'admin', prefix: tokenPrefix(bootstrap) },
     });
     log('[seed] SWITCHYARD_ADMIN_TOKEN registered as an admin API token');
   }

@@ -1,12 +1,13 @@
 import type { Metadata } from 'next';
 import { env } from '@/lib/env';
+import { signInErrorMessage } from './messages';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
-  const { callbackUrl, error } = await searchParams;
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; retryAfter?: string }> }) {
+  const { callbackUrl, error, retryAfter } = await searchParams;
   // only same-site paths: never bounce a signed-in user to another origin
   const next = callbackUrl && callbackUrl.startsWith('/') && !callbackUrl.startsWith('//') ? callbackUrl : '/rollouts';
   const demo = env().SWITCHYARD_SEED_DEMO === '1';
@@ -20,7 +21,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             <p className="text-sm text-slate-500">Phased migrations, on the record.</p>
           </div>
         </div>
-        <SignInForm callbackUrl={next} initialError={error ? 'Sign-in failed. Check your email and password.' : null} />
+        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error, Number(retryAfter) || null)} />
         {demo && (
           <div className="mt-6 rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">
             <p className="font-medium text-slate-800">Demo accounts (password <code className="font-mono">switchyard</code>)</p>

@@ -1,9 +1,12 @@
 'use client';
-import { signIn } from 'next-auth/react';
+// Posts to /api/session. Before hydration (or without JavaScript) the browser submits the form
+// itself — by POST, so the password never lands in a URL — and the server answers with a 303;
+// once hydrated, fetch shows the error (wrong password, or rate-limited with its wait) in place.
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { signInErrorMessage } from './messages';
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError: string | null }) {
   const router = useRouter();
@@ -15,23 +18,29 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
     const form = new FormData(e.currentTarget);
     setPending(true);
     setError(null);
-    const res = await signIn('credentials', {
-      email: String(form.get('email') ?? ''),
-      password: String(form.get('password') ?? ''),
-      redirect: false,
-    });
-    if (!res || res.error) {
-      setPending(false);
-      setError('Sign-in failed. Check your email and password.');
-      return;
+    try {
+      const res = await fetch('/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: String(form.get('email') ?? ''), password: String(form.get('password') ?? ''), callbackUrl }),
+      });
+      if (res.ok) {
+        router.replace(callbackUrl);
+        router.refresh();
+        return;
+      }
+      const code = res.status === 429 ? 'rate_limited' : res.status === 403 ? 'refused' : 'invalid';
+      setError(signInErrorMessage(code, Number(res.headers.get('retry-after')) || null));
+    } catch {
+      setError('Switchyard could not be reached. Try again.');
     }
-    router.replace(callbackUrl);
-    router.refresh();
+    setPending(false);
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
+    <form method="post" action="/api/session" onSubmit={onSubmit} className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
       {error && <Alert>{error}</Alert>}
+      <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div>
         <label htmlFor="email" className="block text-sm font-medium text-slate-700">
           Email

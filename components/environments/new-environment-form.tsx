@@ -1,7 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { createEnvironmentAction } from '@/app/(app)/environments/actions';
+import { createEnvironmentAction } from '@/lib/actions/environments';
 import { Button } from '@/components/ui/button';
 import { Field, TextInput } from '@/components/ui/field';
 

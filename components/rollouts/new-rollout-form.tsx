@@ -1,7 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { createRolloutAction } from '@/app/(app)/rollouts/actions';
+import { createRolloutAction } from '@/lib/actions/rollouts';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import type { PlanTemplate } from '@/lib/queries/plan-templates';

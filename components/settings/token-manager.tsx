@@ -1,7 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { createTokenAction, revokeTokenAction } from '@/app/(app)/settings/tokens/actions';
+import { createTokenAction, revokeTokenAction } from '@/lib/actions/tokens';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';

@@ -14,6 +14,8 @@ export interface Actor {
   role: Role;
   /** flags tokens are scoped to one environment */
   environmentId?: string | null;
+  /** a signed-in user's session (the `sessions` row), for sign-out */
+  sessionId?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, name: 'system', role: 'admin' };
@@ -24,6 +26,7 @@ export const PERMISSIONS = {
   'rollout.transition': ['engineer', 'admin'],
   'environment.manage': ['admin'],
   'token.manage': ['admin'],
+  'security.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

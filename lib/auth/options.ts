@@ -1,35 +1,25 @@
-// next-auth (v4) configuration: local users with email + password (scrypt), JWT sessions.
-// The session carries only the user id; the role is read from the database on every request
-// (see session.ts), so a changed role takes effect at once.
+// next-auth (v4) configuration: JWT sessions whose token carries the user id and the id of a
+// server-side `sessions` row (see session.ts). Passwords are not checked through next-auth's
+// credentials callback: sign-in is lib/services/sign-in.ts behind POST /api/session, which
+// rate-limits, logs every attempt and issues the same next-auth session cookie (issue-session.ts).
 import type { NextAuthOptions } from 'next-auth';
-import CredentialsProvider from 'next-auth/providers/credentials';
-import { prisma } from '../db';
-import { verifyPassword } from './password';
+
+export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 export const authOptions: NextAuthOptions = {
-  session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
+  session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: '/signin' },
-  providers: [
-    CredentialsProvider({
-      name: 'Email and password',
-      credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-      async authorize(credentials) {
-        const email = credentials?.email?.trim().toLowerCase();
-        const password = credentials?.password ?? '';
-        if (!email || !password) return null;
-        const user = await prisma().user.findUnique({ where: { email } });
-        if (!user || !(await verifyPassword(password, user.passwordHash))) return null;
-        return { id: user.id, email: user.email, name: user.name };
-      },
-    }),
-  ],
+  providers: [],
   callbacks: {
-    async jwt({ token, user }) {
-      if (user) token.uid = user.id;
+    async jwt({ token }) {
       return token;
     },
     async session({ session, token }) {
-      if (session.user) (session.user as { id?: string }).id = token.uid as string;
+      if (session.user) {
+        const u = session.user as { id?: string; sid?: string };
+        u.id = token.uid as string;
+        u.sid = token.sid as string;
+      }
       return session;
     },
   },

@@ -1,15 +1,27 @@
 // Resolves who is calling: an API token (Authorization: Bearer / X-API-Key) or a signed-in
-// user's session. The role always comes from the database, on every request.
+// user's session. The role always comes from the database, on every request, and so does the
+// session itself: the next-auth JWT only carries the id of a `sessions` row, which sign-out
+// revokes (lib/services/sign-out.ts) — an old cookie stops working at once.
 import { getServerSession } from 'next-auth';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { prisma } from '../db';
 import { env } from '../env';
 import { unauthorized } from '../errors';
+import { markLogged, recordSecurityEvent } from '../security/log';
+import { assertTrustedOrigin } from '../security/origin';
+import { clientIp, requestInfoOf } from '../security/request-info';
 import type { Actor } from './actor';
 import { authOptions } from './options';
 import { hashToken } from './tokens';
 
-export async function sessionActor(): Promise<Actor | null> {
+export interface SessionClaims {
+  uid: string;
+  sid: string;
+}
+
+/** The claims of the session cookie, or null (no cookie, a bad one, or outside a request). */
+export async function sessionClaims(): Promise<SessionClaims | null> {
   let session;
   try {
     session = await getServerSession(authOptions);
@@ -17,11 +29,20 @@ export async function sessionActor(): Promise<Actor | null> {
     // outside a Next request scope (scripts, tests calling handlers directly): no session
     return null;
   }
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  const user = await prisma().user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true } });
-  if (!user) return null;
-  return { kind: 'user', id: user.id, name: user.name || user.email, role: user.role };
+  const u = session?.user as { id?: string; sid?: string } | undefined;
+  return u?.id && u.sid ? { uid: u.id, sid: u.sid } : null;
+}
+
+export async function sessionActor(): Promise<Actor | null> {
+  const claims = await sessionClaims();
+  if (!claims) return null;
+  const s = await prisma().session.findUnique({
+    where: { id: claims.sid },
+    select: { userId: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, email: true, role: true } } },
+  });
+  if (!s || s.userId !== claims.uid || s.revokedAt || s.expiresAt.getTime() <= Date.now()) return null;
+  const user = s.user;
+  return { kind: 'user', id: user.id, name: user.name || user.email, role: user.role, sessionId: claims.sid };
 }
 
 export async function requireSessionActor(): Promise<Actor> {
@@ -56,22 +77,77 @@ export async function tokenActor(secret: string): Promise<Actor | null> {
   return { kind: 'token', id: t.id, name: t.name, role: t.role, environmentId: t.environmentId };
 }
 
-/** For REST routes: a token if one is presented (an unknown one is a 401), else the session. */
-export async function requestActor(req: Request): Promise<Actor> {
+/** A token seen from an IP it was never used from is a security event (once per token and IP). */
+async function noteTokenIp(actor: Actor, req: Request, requestId?: string): Promise<void> {
+  const ip = clientIp(req.headers);
+  if (!ip) return;
+  const key = actor.id ?? 'bootstrap';
+  try {
+    const inserted = await prisma().$executeRaw`
+      INSERT INTO token_ips (token_key, ip) VALUES (${key}, ${ip}) ON CONFLICT DO NOTHING`;
+    if (inserted > 0) {
+      await recordSecurityEvent({ type: 'token.new_ip', actor, info: requestInfoOf(req), detail: `token "${actor.name}" used from ${ip} for the first time`, requestId });
+    }
+  } catch (e) {
+    console.error('[switchyard] could not record token IP:', e instanceof Error ? e.message : e);
+  }
+}
+
+const resolved = new WeakMap<Request, Actor>();
+/** The actor `requestActor` resolved for this request, if it got that far (for the security log). */
+export function resolvedActorOf(req: Request): Actor | null {
+  return resolved.get(req) ?? null;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * For REST routes: a token if one is presented (an unknown one is a 401), else the session.
+ * A session may only change things from a trusted Origin (CSRF); tokens are not sent by
+ * browsers on their own, so they need no such check.
+ */
+export async function requestActor(req: Request, requestId?: string): Promise<Actor> {
   const secret = presentedToken(req.headers);
   if (secret !== null) {
     const a = await tokenActor(secret);
-    if (!a) throw unauthorized('unknown or revoked API token');
+    if (!a) {
+      await recordSecurityEvent({ type: 'authn.failed', info: requestInfoOf(req), detail: 'unknown or revoked API token', requestId });
+      throw unauthorized('unknown or revoked API token');
+    }
+    resolved.set(req, a);
+    await noteTokenIp(a, req, requestId);
     return a;
   }
   const s = await sessionActor();
   if (!s) throw unauthorized('send "Authorization: Bearer <token>" or sign in');
+  resolved.set(req, s);
+  if (!SAFE_METHODS.has(req.method.toUpperCase())) {
+    try {
+      assertTrustedOrigin(req.headers.get('origin'), 'cookie-authenticated write');
+    } catch (e) {
+      await recordSecurityEvent({ type: 'origin.refused', actor: s, info: requestInfoOf(req), detail: (e as Error).message, requestId });
+      throw markLogged(e);
+    }
+  }
   return s;
 }
 
-/** For pages: the signed-in user, or a redirect to the sign-in page. */
-export async function pageActor(returnTo = '/rollouts'): Promise<Actor> {
+/** The path (and query) of the page being rendered, as the proxy recorded it. */
+async function currentPath(): Promise<string | null> {
+  try {
+    const p = (await headers()).get('x-switchyard-path');
+    return p && p.startsWith('/') && !p.startsWith('//') ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** For pages: the signed-in user, or a redirect to the sign-in page that comes back here. */
+export async function pageActor(returnTo?: string): Promise<Actor> {
   const a = await sessionActor();
-  if (!a) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (!a) {
+    const back = returnTo ?? (await currentPath()) ?? '/rollouts';
+    redirect(`/signin?callbackUrl=${encodeURIComponent(back)}`);
+  }
   return a;
 }

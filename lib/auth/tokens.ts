@@ -10,7 +10,10 @@ export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** What is shown in lists: enough to recognise a token, useless to an attacker. */
+/**
+ * What is shown in lists: enough to recognise a token, useless to an attacker — 4 characters of
+ * the secret (after the public `sy_` marker of generated tokens).
+ */
 export function tokenPrefix(secret: string): string {
-  return secret.slice(0, 10);
+  return secret.startsWith('sy_') ? secret.slice(0, 7) : secret.slice(0, 4);
 }
