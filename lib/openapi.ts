@@ -7,6 +7,8 @@ import { planJsonSchema } from './domain/plan-json-schema';
 import { ZCreateEnvironmentSchema } from './services/create-environment';
 import { ZCreateTokenSchema } from './services/create-token';
 import { ZTransitionSchema } from './services/transition-rollout';
+import { ZSignInSchema } from './services/sign-in';
+import { SECURITY_EVENT_TYPES } from './security/log';
 
 const js = (s: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
@@ -146,6 +148,39 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Every flag in one environment: its current value, and the rollout and phase that set it',
           parameters: [{ name: 'env', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: '{ environment, flags: [{ key, type, value, baseline, rollout, phaseKey, updatedAt }] }' }, ...authErrors, '404': problem('No such environment') },
+        },
+      },
+      '/api/v1/security-events': {
+        get: {
+          summary: 'The security log, newest first (admin): sign-ins, refused authorizations and cross-origin writes, rate-limit trips, tokens used from a new IP',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'event id; returns older events' },
+            { name: 'type', in: 'query', schema: { type: 'string', enum: [...SECURITY_EVENT_TYPES] } },
+          ],
+          responses: { '200': { description: 'events', content: { 'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array' } } } } } }, '400': problem('Bad query'), ...authErrors },
+        },
+      },
+      '/api/session': {
+        post: {
+          summary: 'Sign in with email and password (the web UI\'s sign-in form). Sets the session cookie. Only from Switchyard\'s own origin; rate-limited per account and per IP.',
+          security: [],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: js(ZSignInSchema) },
+              'application/x-www-form-urlencoded': { schema: js(ZSignInSchema) },
+            },
+          },
+          responses: {
+            '200': { description: 'signed in (JSON request); Set-Cookie carries the session', content: { 'application/json': { schema: { type: 'object', required: ['ok'] } } } },
+            '303': { description: 'form request: to callbackUrl when signed in, else back to /signin with the reason' },
+            '400': problem('Missing email or password'),
+            '401': problem('Wrong email or password'),
+            '403': problem('Not from Switchyard\'s own origin'),
+            '415': problem('Neither JSON nor a form'),
+            '429': problem('Too many failed sign-ins for this account or IP; Retry-After says when to try again'),
+          },
         },
       },
       '/api/v1/plan.schema.json': { get: { summary: 'JSON Schema of the plan document', security: [], responses: { '200': { description: 'JSON Schema (draft 2020-12)' } } } },

@@ -10,6 +10,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: '/rollouts', label: 'Rollouts' },
     { href: '/environments', label: 'Environments' },
     ...(can(actor, 'token.manage') ? [{ href: '/settings/tokens', label: 'API tokens' }] : []),
+    ...(can(actor, 'security.read') ? [{ href: '/settings/security', label: 'Security log' }] : []),
   ];
   return (
     <>
