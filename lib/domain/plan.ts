@@ -1,7 +1,9 @@
 // The plan document a rollout is created from (JSON or YAML). Parsed and validated here, once;
 // services take the typed result. A bad plan is rejected whole, every problem listed by path.
 import { z } from 'zod';
+import { envName } from './env-name';
 import { parseDuration } from './duration';
+import { findUnsafeInput, formatBytes, formatCount, LIMITS } from '../limits';
 import { isRuleSet, possibleValues, ZRuleSet } from './targeting';
 
 export const FLAG_TYPES = ['boolean', 'string', 'number', 'json'] as const;
@@ -10,39 +12,47 @@ export type FlagType = (typeof FLAG_TYPES)[number];
 const slug = z
   .string()
   .min(1, 'must not be empty')
-  .max(100, 'at most 100 characters')
+  .max(LIMITS.keyLength, `at most ${LIMITS.keyLength} characters`)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes (a slug)');
 const flagKey = z
   .string()
-  .min(1)
-  .max(200)
+  .min(1, 'must not be empty')
+  .max(LIMITS.flagKeyLength, `at most ${LIMITS.flagKeyLength} characters`)
   .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'start with a letter; letters, digits, _ . - only');
+
+const name = z.string().min(1, 'must not be empty').max(LIMITS.nameLength, `at most ${LIMITS.nameLength} characters`);
+const description = z.string().max(LIMITS.descriptionLength, `at most ${formatCount(LIMITS.descriptionLength)} characters`);
+const maxItems = (n: number, what: string) => `at most ${formatCount(n)} ${what}`;
 
 export const ZPlanFlag = z.strictObject({
   key: flagKey,
   type: z.enum(FLAG_TYPES),
-  description: z.string().optional(),
-  variants: z.array(z.string().min(1)).min(1).optional(),
+  description: description.optional(),
+  variants: z
+    .array(z.string().min(1, 'must not be empty').max(LIMITS.nameLength, `at most ${LIMITS.nameLength} characters`))
+    .min(1)
+    .max(LIMITS.variantsPerFlag, maxItems(LIMITS.variantsPerFlag, 'variants'))
+    .optional(),
   baseline: z.unknown(),
 });
 
 export const ZPlanPhase = z.strictObject({
   key: slug,
-  name: z.string().min(1, 'must not be empty').max(200),
-  description: z.string().optional(),
-  minDuration: z.union([z.string(), z.literal(0)]).optional(),
+  name,
+  description: description.optional(),
+  minDuration: z.union([z.string().max(32, 'at most 32 characters'), z.literal(0)]).optional(),
   // environment keys this phase applies to; absent or empty = every environment
-  environments: z.array(slug).optional(),
+  environments: z.array(slug).max(LIMITS.environmentsPerPhase, maxItems(LIMITS.environmentsPerPhase, 'environments')).optional(),
   flags: z.record(z.string(), z.unknown()).default({}),
 });
 
 export const ZPlan = z.strictObject({
   key: slug,
-  name: z.string().min(1, 'must not be empty').max(200),
-  description: z.string().optional(),
-  owner: z.string().optional(),
-  flags: z.array(ZPlanFlag).min(1, 'a plan needs at least one flag'),
-  phases: z.array(ZPlanPhase).min(1, 'a plan needs at least one phase'),
+  name,
+  description: description.optional(),
+  owner: z.string().max(LIMITS.nameLength, `at most ${LIMITS.nameLength} characters`).optional(),
+  flags: z.array(ZPlanFlag).min(1, 'a plan needs at least one flag').max(LIMITS.flagsPerPlan, maxItems(LIMITS.flagsPerPlan, 'flags per plan')),
+  phases: z.array(ZPlanPhase).min(1, 'a plan needs at least one phase').max(LIMITS.phasesPerPlan, maxItems(LIMITS.phasesPerPlan, 'phases per plan')),
 });
 export type TPlan = z.infer<typeof ZPlan>;
 export type TPlanFlag = z.infer<typeof ZPlanFlag>;
@@ -55,13 +65,21 @@ export interface PlanProblem {
 
 export type PlanResult = { ok: true; plan: TPlan; minDurations: number[] } | { ok: false; problems: PlanProblem[] };
 
-export function formatPath(path: readonly PropertyKey[]): string {
+/** `flags[0].baseline`; an empty path (the whole document) reads as `root`. */
+export function formatPath(path: readonly PropertyKey[], root = '(plan)'): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
     else out += out ? `.${String(p)}` : String(p);
   }
-  return out || '(plan)';
+  return out || root;
+}
+
+/** why a flag value is too large to store and serve, or null */
+function valueSizeProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  const bytes = new TextEncoder().encode(JSON.stringify(v)).length;
+  return bytes > LIMITS.valueBytes ? `the value is ${formatCount(bytes)} bytes as JSON; at most ${formatBytes(LIMITS.valueBytes)} per flag value` : null;
 }
 
 function typeProblem(type: FlagType, variants: string[] | undefined, v: unknown): string | null {
@@ -85,6 +103,10 @@ function typeProblem(type: FlagType, variants: string[] | undefined, v: unknown)
  * semantic checks run on every flag and phase entry that is structurally sound.
  */
 export function validatePlan(input: unknown): PlanResult {
+  // first, what no later check may even walk into: nesting past the depth limit, NULs and
+  // lone surrogates (Postgres can store neither). Server actions reach here without readBody.
+  const unsafe = findUnsafeInput(input);
+  if (unsafe) return { ok: false, problems: [{ path: formatPath(unsafe.path), message: unsafe.message }] };
   const parsed = ZPlan.safeParse(input);
   const problems: PlanProblem[] = [];
   let plan: TPlan;
@@ -132,10 +154,22 @@ function semanticChecks(
   problems: PlanProblem[],
 ): number[] {
   const flags = new Map<string, TPlanFlag>();
+  // the .env export names each flag envName(key): two keys with one name would overwrite each other
+  const byEnvName = new Map<string, { key: string; index: number }>();
 
   flagList.forEach((f, i) => {
     if (!f) return;
     if (f.key && flags.has(f.key)) problems.push({ path: `flags[${i}].key`, message: `duplicate flag key ${f.key}` });
+    else if (f.key) {
+      const name = envName(f.key);
+      const other = byEnvName.get(name);
+      if (other) {
+        problems.push({
+          path: `flags[${i}].key`,
+          message: `"${f.key}" and "${other.key}" (flags[${other.index}]) both export as ${name} in the .env export; flag keys must differ after mapping characters other than letters, digits and _ to _`,
+        });
+      } else byEnvName.set(name, { key: f.key, index: i });
+    }
     flags.set(f.key, f);
     if (f.variants && f.type !== 'string') {
       problems.push({ path: `flags[${i}].variants`, message: 'variants are only for string flags' });
@@ -145,7 +179,7 @@ function semanticChecks(
     }
     if (f.baseline === undefined) problems.push({ path: `flags[${i}].baseline`, message: 'a baseline value is required' });
     else {
-      const p = typeProblem(f.type, f.variants, f.baseline);
+      const p = typeProblem(f.type, f.variants, f.baseline) ?? valueSizeProblem(f.baseline);
       if (p) problems.push({ path: `flags[${i}].baseline`, message: p });
     }
   });
@@ -162,7 +196,9 @@ function semanticChecks(
     if (ph.minDuration !== undefined && ph.minDuration !== 0) {
       const s = parseDuration(ph.minDuration);
       if (s === null) problems.push({ path: `phases[${i}].minDuration`, message: `"${ph.minDuration}" is not a duration like 30m, 24h, 7d` });
-      else seconds = s;
+      else if (s > LIMITS.durationSeconds) {
+        problems.push({ path: `phases[${i}].minDuration`, message: `"${ph.minDuration}" is too long: at most ${LIMITS.durationSeconds / 86400}d` });
+      } else seconds = s;
     }
     minDurations.push(seconds);
 
@@ -171,6 +207,11 @@ function semanticChecks(
       const flag = flags.get(key);
       if (!flag) {
         problems.push({ path, message: 'unknown flag' });
+        continue;
+      }
+      const tooLarge = valueSizeProblem(value);
+      if (tooLarge) {
+        problems.push({ path, message: tooLarge });
         continue;
       }
       if (isRuleSet(value)) {

@@ -4,7 +4,6 @@
 // the flag server never sees a change that was rolled back.
 import type { Tx } from '../db';
 import { flagStateFor, type FlagDef, type PhaseDef } from '../domain/flag-state';
-import { Prisma } from '../generated/prisma/client';
 
 export const FLAGS_CHANNEL = 'switchyard_flags';
 
@@ -32,7 +31,7 @@ export async function applyFlagState(
   const after: EnvFlagMap = {};
   const changedEnvIds: string[] = [];
   const changedEnvKeys: string[] = [];
-  const now = new Date();
+  const writes: { flag_id: string; environment_id: string; value: unknown; phase_key: string | null }[] = [];
 
   for (const env of envs) {
     const target = flagStateFor(flags, phases, currentPhaseIndex, env.key);
@@ -46,17 +45,24 @@ export async function applyFlagState(
       after[env.key][f.key] = want.value;
       if (cur && same(cur.value, want.value) && cur.phaseKey === want.phaseKey) continue;
       changed = true;
-      const value = (want.value ?? Prisma.JsonNull) as Prisma.InputJsonValue;
-      await tx.flagValue.upsert({
-        where: { flagId_environmentId: { flagId: f.id, environmentId: env.id } },
-        create: { flagId: f.id, environmentId: env.id, value, phaseKey: want.phaseKey, updatedAt: now },
-        update: { value, phaseKey: want.phaseKey, updatedAt: now },
-      });
+      writes.push({ flag_id: f.id, environment_id: env.id, value: want.value ?? null, phase_key: want.phaseKey });
     }
     if (changed) {
       changedEnvIds.push(env.id);
       changedEnvKeys.push(env.key);
     }
+  }
+
+  if (writes.length) {
+    // one multi-row upsert, however many flags and environments changed (a plan may have
+    // thousands of flags). jsonb_to_recordset reads a JSON null as SQL NULL: stored back as JSON null.
+    await tx.$executeRaw`
+      INSERT INTO flag_values (flag_id, environment_id, value, phase_key, updated_at)
+      SELECT w.flag_id, w.environment_id, COALESCE(w.value, 'null'::jsonb), w.phase_key, now()
+      FROM jsonb_to_recordset(${JSON.stringify(writes)}::jsonb)
+        AS w(flag_id uuid, environment_id uuid, value jsonb, phase_key text)
+      ON CONFLICT (flag_id, environment_id)
+        DO UPDATE SET value = EXCLUDED.value, phase_key = EXCLUDED.phase_key, updated_at = EXCLUDED.updated_at`;
   }
 
   if (changedEnvIds.length) {

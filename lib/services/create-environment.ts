@@ -4,13 +4,18 @@ import { z } from 'zod';
 import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 import { conflict } from '../errors';
+import { LIMITS } from '../limits';
 import { phaseDefs } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
 
 export const ZCreateEnvironmentSchema = z.strictObject({
-  key: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes').max(50),
-  name: z.string().trim().min(1).max(100).optional(),
-  sortOrder: z.number().int().optional(),
+  key: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes')
+    .max(LIMITS.keyLength, `at most ${LIMITS.keyLength} characters`),
+  name: z.string().trim().min(1, 'must not be empty').max(LIMITS.nameLength, `at most ${LIMITS.nameLength} characters`).optional(),
+  // stored as int4
+  sortOrder: z.int32({ error: `must be a whole number from ${LIMITS.sortOrderMin} to ${LIMITS.sortOrderMax}` }).optional(),
 });
 export type TCreateEnvironmentSchema = z.infer<typeof ZCreateEnvironmentSchema>;
 

@@ -3,6 +3,7 @@
 import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 import { AppError, badRequest, conflict } from '../errors';
+import { envName } from '../domain/env-name';
 import { validatePlan, type PlanProblem } from '../domain/plan';
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
@@ -51,6 +52,29 @@ export async function createRollout(actor: Actor, document: unknown, opts: { req
         );
       }
 
+      // the .env export names a flag envName(key): a key of another rollout with the same name
+      // would overwrite this one there (or this one it). The SQL mirrors lib/domain/env-name.ts.
+      const names = [...new Set(plan.flags.map((f) => envName(f.key)))];
+      const clashes = await tx.$queryRaw<{ key: string; rollout: string }[]>`
+        SELECT f.key, r.key AS rollout FROM flags f JOIN rollouts r ON r.id = f.rollout_id
+        WHERE regexp_replace(f.key, '[^A-Za-z0-9_]', '_', 'g') = ANY(${names}::text[])
+        ORDER BY f.key`;
+      if (clashes.length) {
+        const mine = (c: { key: string }) => plan.flags.findIndex((f) => envName(f.key) === envName(c.key));
+        throw conflict(
+          `flag key${clashes.length > 1 ? 's' : ''} would share an .env name with another rollout's flag: ${clashes
+            .map((c) => `${plan.flags[mine(c)].key} and ${c.key} (in ${c.rollout}) both export as ${envName(c.key)}`)
+            .join(', ')}`,
+          {
+            errors: clashes.map((c) => ({
+              path: `flags[${mine(c)}].key`,
+              message: `exports as ${envName(c.key)}, like flag "${c.key}" of rollout "${c.rollout}"`,
+            })),
+          },
+        );
+      }
+
+      // multi-row inserts: a plan may have thousands of flags
       const rollout = await tx.rollout.create({
         data: {
           key: plan.key,
@@ -59,25 +83,29 @@ export async function createRollout(actor: Actor, document: unknown, opts: { req
           owner: plan.owner ?? '',
           plan: plan as unknown as Prisma.InputJsonValue,
           flags: {
-            create: plan.flags.map((f, i) => ({
-              key: f.key,
-              type: f.type,
-              variants: f.variants ?? [],
-              baseline: f.baseline as Prisma.InputJsonValue,
-              description: f.description ?? '',
-              position: i,
-            })),
+            createMany: {
+              data: plan.flags.map((f, i) => ({
+                key: f.key,
+                type: f.type,
+                variants: f.variants ?? [],
+                baseline: f.baseline as Prisma.InputJsonValue,
+                description: f.description ?? '',
+                position: i,
+              })),
+            },
           },
           phases: {
-            create: plan.phases.map((p, i) => ({
-              index: i,
-              key: p.key,
-              name: p.name,
-              description: p.description ?? '',
-              minDurationSeconds: v.minDurations[i],
-              environments: p.environments ?? [],
-              flags: p.flags as Prisma.InputJsonValue,
-            })),
+            createMany: {
+              data: plan.phases.map((p, i) => ({
+                index: i,
+                key: p.key,
+                name: p.name,
+                description: p.description ?? '',
+                minDurationSeconds: v.minDurations[i],
+                environments: p.environments ?? [],
+                flags: p.flags as Prisma.InputJsonValue,
+              })),
+            },
           },
         },
         include: { flags: { orderBy: { position: 'asc' } }, phases: { orderBy: { index: 'asc' } } },
@@ -105,7 +133,7 @@ export async function createRollout(actor: Actor, document: unknown, opts: { req
         },
       });
       return loadRolloutDetail(tx, rollout.key);
-    });
+    }, { timeout: 15_000, maxWait: 15_000 });
   } catch (e) {
     // two creates racing for the same key: the unique index decides, the loser gets a 409
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {

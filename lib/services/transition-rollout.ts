@@ -4,6 +4,7 @@
 import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 import { badRequest, conflict, notFound, AppError } from '../errors';
+import { formatCount, LIMITS, textProblem } from '../limits';
 import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
@@ -24,6 +25,12 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
   authorize(actor, 'rollout.transition');
   const reason = input.reason.trim();
   if (!reason) throw badRequest('a reason is required', { errors: [{ path: 'reason', message: 'must not be empty' }] });
+  // callers other than the REST route and the action (which parse ZTransitionSchema) get the same limits
+  const reasonProblem =
+    reason.length > LIMITS.reasonLength ? `too long: at most ${formatCount(LIMITS.reasonLength)} characters` : textProblem(reason);
+  if (reasonProblem) throw badRequest(`reason: ${reasonProblem}`, { errors: [{ path: 'reason', message: reasonProblem }] });
+  const keyProblem = input.key.length > LIMITS.paramLength ? `longer than ${LIMITS.paramLength} characters` : textProblem(input.key);
+  if (keyProblem) throw badRequest(`key: ${keyProblem}`, { errors: [{ path: 'key', message: keyProblem }] });
   if (input.to !== undefined && input.action !== 'rollback') {
     throw badRequest('"to" is only for rollback', { errors: [{ path: 'to', message: 'only for rollback' }] });
   }
@@ -121,8 +128,12 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
 }
 
 export const ZTransitionSchema = z.strictObject({
-  reason: z.string({ error: 'a reason is required' }).trim().min(1, 'a reason is required').max(2000),
+  reason: z
+    .string({ error: 'a reason is required' })
+    .trim()
+    .min(1, 'a reason is required')
+    .max(LIMITS.reasonLength, `too long: at most ${formatCount(LIMITS.reasonLength)} characters`),
   expectedVersion: z.number({ error: 'expectedVersion (the version you are changing) is required' }).int().min(1),
-  to: z.string().min(1).optional(),
+  to: z.string().min(1, 'must not be empty').max(LIMITS.keyLength, `at most ${LIMITS.keyLength} characters`).optional(),
 });
 export type TTransitionSchema = z.infer<typeof ZTransitionSchema>;

@@ -5,5 +5,5 @@ export const dynamic = 'force-dynamic';
 
 export const DELETE = route<{ id: string }>(async ({ params, actor }) => {
   const a = await actor();
-  return json(await revokeToken(a, parseWith(ZTokenIdSchema, params.id)));
+  return json(await revokeToken(a, parseWith(ZTokenIdSchema, params.id, { root: 'id' })));
 });
