@@ -1,5 +1,7 @@
 // `npm run dev` / `npm start`: everything Switchyard needs, in one command.
 //  1. Postgres: DATABASE_URL if set; otherwise an embedded real Postgres with its data in .data/
+//     (run as root from a folder the `postgres` user cannot enter: in /var/lib/switchyard/,
+//     see scripts/embedded-postgres.mjs)
 //  2. migrations (prisma/migrations, scripts/migrate.mjs) and the seed (environments, the
 //     bootstrap admin token, demo users and the five demo rollouts)
 //  3. the OFREP flag server (lib/flag-server/main.ts) on FLAGS_PORT (default 3001)

