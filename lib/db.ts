@@ -8,8 +8,24 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const g = globalThis as unknown as { __switchyardPrisma?: PrismaClient };
 
+// Fail fast when Postgres is down or stuck, so a request gets a 503 with Retry-After in seconds
+// instead of hanging (node-postgres waits forever for a connection by default). The pool drops
+// broken connections itself and opens new ones once Postgres is back: no restart needed.
+export const DB_TIMEOUTS = {
+  /** opening a connection, or waiting for a free one in the pool */
+  connectionTimeoutMillis: 3_000,
+  /** server side: one statement (longest today: a big plan's multi-row flag write) */
+  statement_timeout: 10_000,
+  /** client side, for a server that stopped answering without closing the socket */
+  query_timeout: 12_000,
+  /** a transaction left open by a crashed client releases its row locks */
+  idle_in_transaction_session_timeout: 20_000,
+} as const;
+
 export function createPrisma(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: 10 }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max: 10, keepAlive: true, ...DB_TIMEOUTS }),
+  });
 }
 
 export function prisma(): PrismaClient {

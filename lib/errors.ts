@@ -72,9 +72,83 @@ export interface Problem {
   [k: string]: unknown;
 }
 
+/** How long a client should wait before retrying when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+// Error shapes that mean "the database cannot be reached or is not answering", measured with
+// Prisma 7.10 + @prisma/adapter-pg against a Postgres that was stopped, restarted, blackholed and
+// had its connections cut (tests/integration/resilience-db-outage.test.ts):
+// - PrismaClientKnownRequestError P1001 (model queries, $transaction start) or P2010/P2039 (raw
+//   and some model queries) with meta.driverAdapterError.cause.kind DatabaseNotReachable /
+//   ConnectionClosed / SocketTimeout / TooManyConnections, or kind "postgres" with a SQLSTATE
+//   of class 08 (connection exception), 57P01-57P03 (shutdown, starting up) or 57014 (our
+//   statement_timeout);
+// - P2024 / P2028 "Unable to start a transaction in the given time" (no pool connection in time);
+// - plain pg errors the adapter passes through unconverted: "Connection terminated unexpectedly",
+//   "Connection terminated due to connection timeout", "timeout exceeded when trying to connect",
+//   "Client has encountered a connection error and is not queryable" (a transaction's connection
+//   broke while Postgres shut down), socket codes ECONNREFUSED / ECONNRESET / ETIMEDOUT / …, on the error or its `cause`.
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const UNREACHABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Can't reach database server|Server has closed the connection|Unable to start a transaction in the given time)/;
+const isSqlStateUnavailable = (code: unknown) => typeof code === 'string' && (/^08/.test(code) || ['57P01', '57P02', '57P03', '57014', '53300'].includes(code));
+
+type Loose = { [k: string]: unknown } | undefined;
+
+/** Is `e` (or what it wraps) the database being unreachable, shutting down or not answering? */
+export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 4) return false;
+  const x = e as { [k: string]: unknown };
+  const code = x.code;
+  const message = typeof x.message === 'string' ? x.message.trim() : '';
+  if (typeof code === 'string' && (UNREACHABLE_PRISMA_CODES.has(code) || SOCKET_CODES.has(code) || isSqlStateUnavailable(code))) return true;
+  if (code === 'P2028' && /Unable to start a transaction/.test(message)) return true;
+  // a DriverAdapterError: either the error itself or in a Prisma error's meta
+  const adapter = (x.name === 'DriverAdapterError' ? x : ((x.meta as Loose)?.driverAdapterError as Loose)) as Loose;
+  const cause = adapter?.cause as Loose;
+  if (cause && (UNREACHABLE_KINDS.has(String(cause.kind)) || (cause.kind === 'postgres' && isSqlStateUnavailable(cause.code)))) return true;
+  if (UNREACHABLE_MESSAGES.test(message)) return true;
+  return isDatabaseUnavailable(x.cause, depth + 1);
+}
+
+const databaseUnavailable = () =>
+  unavailable(`the database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s`, DATABASE_RETRY_AFTER_SECONDS);
+
+/** The AppError a thrown value stands for, if it is a known one (database outages included). */
+function known(e: unknown): AppError | undefined {
+  if (e instanceof AppError) return e;
+  if (isDatabaseUnavailable(e)) return databaseUnavailable();
+  return undefined;
+}
+
+// One line per 10 s, not a stack per request: an outage under load would bury the log otherwise.
+let lastLoggedAt = 0;
+let suppressed = 0;
+function logUnavailable(thrown: unknown, requestId?: string): void {
+  const now = Date.now();
+  if (now - lastLoggedAt < 10_000) {
+    suppressed++;
+    return;
+  }
+  const why = thrown instanceof Error ? thrown.message.trim().split('\n').pop() : String(thrown);
+  const more = suppressed ? ` (and ${suppressed} more since the last report)` : '';
+  console.warn(`[switchyard] database unavailable${requestId ? ` (request ${requestId})` : ''}: ${why}${more}`);
+  lastLoggedAt = now;
+  suppressed = 0;
+}
+
+/** HTTP headers that go with the problem for `e` (e.g. Retry-After on 429 and 503). */
+export function problemHeaders(e: unknown): Record<string, string> {
+  return known(e)?.headers ?? {};
+}
+
 /** Maps any thrown value to a problem document. Unknown errors are logged, not leaked. */
-export function toProblem(e: unknown, requestId?: string): Problem {
-  if (e instanceof AppError) {
+export function toProblem(thrown: unknown, requestId?: string): Problem {
+  const e = known(thrown);
+  if (e && !(thrown instanceof AppError)) logUnavailable(thrown, requestId);
+  if (e) {
     return {
       type: `https://switchyard.dev/problems/${e.code.replace('_', '-')}`,
       title: TITLES[e.code],
@@ -84,7 +158,7 @@ export function toProblem(e: unknown, requestId?: string): Problem {
       ...e.extra,
     };
   }
-  console.error(`[switchyard] unexpected error${requestId ? ` (request ${requestId})` : ''}:`, e);
+  console.error(`[switchyard] unexpected error${requestId ? ` (request ${requestId})` : ''}:`, thrown);
   return {
     type: 'about:blank',
     title: TITLES.internal,
