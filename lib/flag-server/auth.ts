@@ -7,6 +7,8 @@ import type { FlagStore, TokenRecord } from './store';
 
 export type Resolved = TokenRecord | null | 'unavailable';
 
+const ADMIN: TokenRecord = Object.freeze({ id: null, role: 'admin', environmentId: null });
+
 export class Authenticator {
   // secret → sha256 hex, so the hot path hashes each distinct token once
   private readonly hashes = new Map<string, string>();
@@ -29,8 +31,8 @@ export class Authenticator {
     return typeof key === 'string' && key.trim() ? key.trim() : null;
   }
 
-  /** null: no/unknown/revoked token (401); 'unavailable': can't tell right now (503) */
-  resolve(headers: IncomingHttpHeaders): Resolved | Promise<Resolved> {
+  /** the sha256 of the presented token, or null when there is none (or it is absurdly long) */
+  hashOf(headers: IncomingHttpHeaders): string | null {
     const secret = Authenticator.presented(headers);
     if (secret === null || secret.length > 512) return null;
     let hash = this.hashes.get(secret);
@@ -39,7 +41,23 @@ export class Authenticator {
       if (this.hashes.size >= 10_000) this.hashes.clear();
       this.hashes.set(secret, hash);
     }
-    if (hash === this.adminHash) return { id: null, role: 'admin', environmentId: null };
+    return hash;
+  }
+
+  /**
+   * What a token hash is right now by the in-memory table, with no lookup: how open SSE streams
+   * are re-checked when the table is reloaded. The bootstrap admin token is never stored revoked.
+   */
+  current(hash: string): TokenRecord | null {
+    if (hash === this.adminHash) return ADMIN;
+    return this.store.knownToken(hash);
+  }
+
+  /** null: no/unknown/revoked token (401); 'unavailable': can't tell right now (503) */
+  resolve(headers: IncomingHttpHeaders): Resolved | Promise<Resolved> {
+    const hash = this.hashOf(headers);
+    if (hash === null) return null;
+    if (hash === this.adminHash) return ADMIN;
     try {
       const r = this.store.token(hash);
       if (r === null || !(r instanceof Promise)) return r;

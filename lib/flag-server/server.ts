@@ -49,7 +49,10 @@ export async function startFlagServer(opts: FlagServerOptions): Promise<FlagServ
   const log = opts.log ?? ((l: string) => console.log(l));
   const store = new FlagStore({ databaseUrl: opts.databaseUrl, pollIntervalMs: opts.pollIntervalMs, log });
   const auth = new Authenticator(store, opts.adminToken);
-  const hub = new SseHub(store);
+  const hub = new SseHub(store, (hash, environmentId) => {
+    const t = auth.current(hash);
+    return t !== null && t.role === 'flags' && t.environmentId === environmentId;
+  });
   const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : null;
 
   const originOf = (req: IncomingMessage): string | null => {
@@ -123,7 +126,8 @@ export async function startFlagServer(opts: FlagServerOptions): Promise<FlagServ
       const wanted = new URLSearchParams(query).get('environment');
       if (wanted !== null && wanted !== snap.key) return empty(res, 403);
       const last = req.headers['last-event-id'];
-      hub.add(res, snap, typeof last === 'string' ? last : undefined);
+      // withFlagsEnv accepted a token, so there is one
+      hub.add(res, snap, auth.hashOf(req.headers)!, typeof last === 'string' ? last : undefined);
     });
   };
 

@@ -26,6 +26,8 @@ export interface StoreOptions {
 
 export interface StoreEvents {
   change: [snapshot: EnvSnapshot];
+  /** the token table was reloaded (a token was created, revoked, deleted or changed) */
+  tokens: [];
 }
 
 const NEGATIVE_TTL_MS = 2_000;
@@ -135,7 +137,21 @@ export class FlagStore extends EventEmitter<StoreEvents> {
     return p;
   }
 
+  /** a token by hash from the in-memory table only (no lookup): what open streams are checked against */
+  knownToken(hash: string): TokenRecord | null {
+    return this.tokens.get(hash) ?? null;
+  }
+
+  /** reload the token table on the next poll (and emit `tokens`), even if its fingerprint did not change */
+  verifyTokens(): void {
+    this.tokensFingerprint = null;
+    void this.pollNow();
+  }
+
   private async lookupToken(hash: string): Promise<TokenRecord | null> {
+    // the table this lookup adds to: if a reload replaces it meanwhile, the answer (possibly of a
+    // token revoked since) must not be added to the new table, which is newer than this query
+    const table = this.tokens;
     const r = await this.query<{ id: string; role: TokenRecord['role']; environment_id: string | null }>(
       'SELECT id, role::text AS role, environment_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
       [hash],
@@ -147,7 +163,7 @@ export class FlagStore extends EventEmitter<StoreEvents> {
       return null;
     }
     const rec: TokenRecord = { id: row.id, role: row.role, environmentId: row.environment_id };
-    this.tokens.set(hash, rec);
+    table.set(hash, rec);
     return rec;
   }
 
@@ -160,6 +176,7 @@ export class FlagStore extends EventEmitter<StoreEvents> {
     this.tokens = next;
     this.negative.clear();
     this.tokensFingerprint = fingerprint;
+    this.emit('tokens');
   }
 
   // ---- Postgres -----------------------------------------------------------------------------
