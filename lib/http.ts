@@ -98,6 +98,8 @@ export async function readBody(req: Request, { allowYaml = false } = {}): Promis
       data = parseYaml(text, { prettyErrors: true });
     } catch (e) {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+      // the yaml parser recurses: a hostile nesting ends its stack (caught, reported as a parse error)
+      if (/call stack/i.test((e as Error).message)) throw badRequest(`the YAML is nested deeper than ${LIMITS.depth} levels${where}`);
       throw badRequest(`the body is not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`);
     }
   } else {

@@ -27,6 +27,11 @@ const authErrors = {
   '401': problem('No token/session, or an unknown or revoked token'),
   '403': problem('The role may not do this'),
 };
+// every route that takes a body (lib/http.ts readBody; limits in lib/limits.ts)
+const bodyErrors = {
+  '413': problem('The body is larger than 1 MiB'),
+  '415': problem('The body is not application/json (or application/yaml where accepted)'),
+};
 const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' }, description: 'rollout key (slug)' };
 
 export function openApiDocument(): Record<string, unknown> {
@@ -87,7 +92,8 @@ export function openApiDocument(): Record<string, unknown> {
             '201': ok('created (status draft)', 'RolloutDetail'),
             '400': problem('The plan is invalid; `errors` lists every problem by path'),
             ...authErrors,
-            '409': problem('The rollout key or a flag key is already taken'),
+            '409': problem('The rollout key or a flag key is already taken, or a flag key has the .env name of another rollout\'s flag'),
+            ...bodyErrors,
           },
         },
       },
@@ -106,6 +112,7 @@ export function openApiDocument(): Record<string, unknown> {
             ...authErrors,
             '404': problem('No such rollout or action'),
             '409': problem('Stale expectedVersion or a transition the table forbids; carries `currentVersion` and `currentStatus`'),
+            ...bodyErrors,
           },
         },
       },
@@ -125,7 +132,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Create an API token (admin). The secret is in the response, once.',
           requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateTokenSchema) } } },
-          responses: { '201': { description: 'created; `token` is the secret', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } }, '400': problem('Bad body'), ...authErrors },
+          responses: { '201': { description: 'created; `token` is the secret', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } }, '400': problem('Bad body'), ...authErrors, ...bodyErrors },
         },
       },
       '/api/v1/tokens/{id}': {
@@ -140,7 +147,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Create an environment (admin)',
           requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateEnvironmentSchema) } } },
-          responses: { '201': { description: 'created' }, '400': problem('Bad body'), ...authErrors, '409': problem('Already exists') },
+          responses: { '201': { description: 'created' }, '400': problem('Bad body'), ...authErrors, '409': problem('Already exists'), ...bodyErrors },
         },
       },
       '/api/v1/environments/{env}': {

@@ -198,6 +198,15 @@ describe('deeply nested JSON', () => {
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/flags\[0\]\.baseline(\[0\])+: nested deeper than 32 levels/);
   });
+
+  it('as YAML too: 400 saying it is nested too deeply, whether or not the parser itself got there', async () => {
+    for (const levels of [40, 10_000]) {
+      const yaml = `key: ${uniq('deep')}\nname: Deep\nflags:\n  - key: DEEP\n    type: json\n    baseline: ${'['.repeat(levels)}${']'.repeat(levels)}\nphases:\n  - { key: on, name: On }\n`;
+      const r = await call(rolloutsRoute.POST as Handler, { type: 'application/yaml', body: yaml });
+      expect(r.status, String(levels)).toBe(400);
+      expect(r.body.detail).toMatch(/nested deeper than 32 levels/);
+    }
+  });
 });
 
 describe('transition reasons', () => {
