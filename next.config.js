@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- next.config.js is CommonJS
 const os = require('node:os');
 
 // `next dev` serves its scripts only to the origins it trusts; these are the addresses it prints

@@ -52,15 +52,16 @@ export function route<P = Record<string, string>>(
       res.headers.set('x-request-id', requestId);
       return res;
     } catch (e) {
-      // refused authorizations go to the security log (401s are logged where they happen)
-      if (e instanceof AppError && e.code === 'forbidden' && !isLogged(e)) await recordDenied(req, requestId, e.message);
+      // every refused call goes to the security log
+      if (e instanceof AppError && (e.code === 'forbidden' || e.code === 'unauthorized') && !isLogged(e)) await recordRefused(req, requestId, e);
       return problem(e, requestId);
     }
   };
 }
 
-async function recordDenied(req: Request, requestId: string, detail: string): Promise<void> {
-  await recordSecurityEvent({ type: 'authz.denied', actor: resolvedActorOf(req), info: requestInfoOf(req), detail, requestId });
+async function recordRefused(req: Request, requestId: string, e: AppError): Promise<void> {
+  const type = e.code === 'forbidden' ? 'authz.denied' : 'authn.failed';
+  await recordSecurityEvent({ type, actor: resolvedActorOf(req), info: requestInfoOf(req), detail: e.message, requestId });
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];

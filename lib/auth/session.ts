@@ -112,7 +112,7 @@ export async function requestActor(req: Request, requestId?: string): Promise<Ac
     const a = await tokenActor(secret);
     if (!a) {
       await recordSecurityEvent({ type: 'authn.failed', info: requestInfoOf(req), detail: 'unknown or revoked API token', requestId });
-      throw unauthorized('unknown or revoked API token');
+      throw markLogged(unauthorized('unknown or revoked API token'));
     }
     resolved.set(req, a);
     await noteTokenIp(a, req, requestId);
