@@ -124,7 +124,7 @@ function reachableRoot(root) {
   mkdirSync(root, { recursive: true, mode: 0o755 });
   const st = lstatSync(root);
   if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
-    throw new EmbeddedPostgresError(`${root} must be a folder owned by root that only root can write to (it holds the Postgres binaries run for you); remove it, or set DATABASE_URL.`);
+    throw new EmbeddedPostgresError(`${root} must be a folder owned by root that only root can write to (it holds the Postgres binaries and data placed there for you); remove it, or set DATABASE_URL.`);
   }
   if ((st.mode & 0o005) !== 0o005) chmodSync(root, 0o755); // made under a strict umask
   return root;
