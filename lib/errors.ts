@@ -150,7 +150,7 @@ export function toProblem(thrown: unknown, requestId?: string): Problem {
   if (e && !(thrown instanceof AppError)) logUnavailable(thrown, requestId);
   if (e) {
     return {
-      type: `https://switchyard.dev/problems/${e.code.replace('_', '-')}`,
+      type: `https://switchyard.dev/problems/${e.code.replace(/_/g, '-')}`,
       title: TITLES[e.code],
       status: HTTP_STATUS[e.code],
       detail: e.message,

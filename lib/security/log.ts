@@ -29,7 +29,7 @@ export interface SecurityEventInput {
 
 const clean = (s: string | null | undefined, max: number) =>
   // NUL and lone surrogates cannot be stored in Postgres text; this is a log, keep what we can
-  s == null ? null : s.split('\u0000').join('\\0').replace(/[\ud800-\udfff]/g, '\ufffd').slice(0, max);
+  s == null ? null : s.split('\u0000').join('\\0').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd').slice(0, max);
 
 export async function recordSecurityEvent(e: SecurityEventInput): Promise<void> {
   try {

@@ -1,5 +1,5 @@
-// Browser-test helpers: sign in without the form (next-auth's own credentials endpoint, so the
-// session cookie is real), drive a transition through the dialog, and call the REST API aside.
+// Browser-test helpers: sign in without the form (POST /api/session from the app's own origin, so
+// the session cookie is real), drive a transition through the dialog, and call the REST API aside.
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { BASE_URL, E2E_ADMIN_TOKEN, FLAGS_URL } from './env';
 
@@ -8,11 +8,11 @@ export type DemoRole = 'engineer' | 'viewer' | 'approver' | 'admin';
 
 export async function signInAs(page: Page, role: DemoRole): Promise<void> {
   const req = page.context().request;
-  const { csrfToken } = (await (await req.get('/api/auth/csrf')).json()) as { csrfToken: string };
-  const res = await req.post('/api/auth/callback/credentials', {
-    form: { csrfToken, email: `${role}@switchyard.local`, password: PASSWORD, callbackUrl: `${BASE_URL}/rollouts`, json: 'true' },
+  const res = await req.post('/api/session', {
+    headers: { origin: BASE_URL },
+    data: { email: `${role}@switchyard.local`, password: PASSWORD },
   });
-  expect(res.ok(), `sign-in as ${role}`).toBeTruthy();
+  expect(res.ok(), `sign-in as ${role}: ${res.status()}`).toBeTruthy();
   const cookies = await page.context().cookies();
   expect(cookies.some((c) => c.name.includes('next-auth.session-token')), 'session cookie set').toBeTruthy();
 }

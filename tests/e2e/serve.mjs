@@ -21,7 +21,7 @@ function newestMtime(p) {
 
 // rebuild only when a source is newer than the last build
 const buildId = path.join(root, '.next/BUILD_ID');
-const sources = ['app', 'components', 'lib', 'next.config.js', 'package-lock.json', 'postcss.config.mjs'].map((p) => path.join(root, p));
+const sources = ['app', 'components', 'lib', 'next.config.js', 'proxy.ts', 'package-lock.json', 'postcss.config.mjs'].map((p) => path.join(root, p));
 if (!existsSync(buildId) || Math.max(...sources.map(newestMtime)) > statSync(buildId).mtimeMs) {
   console.log('[e2e] building the app (next build)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], { cwd: root, env, stdio: 'inherit' });
