@@ -18,7 +18,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <span aria-hidden className="grid h-9 w-9 place-items-center rounded-lg bg-indigo-600 text-sm font-bold text-white">SY</span>
           <div>
             <h1 className="text-xl font-semibold">Sign in to Switchyard</h1>
-            <p className="text-sm text-slate-500">Phased migrations, on the record.</p>
+            <p className="text-sm text-slate-600">Phased migrations, on the record.</p>
           </div>
         </div>
         <SignInForm callbackUrl={next} initialError={signInErrorMessage(error, Number(retryAfter) || null)} />

@@ -27,16 +27,16 @@ export function EnvironmentFlags({ initial }: { initial: View }) {
     <Card
       title={
         <span>
-          {data.environment.name} <span className="font-mono text-xs font-normal text-slate-500">{data.environment.key} · revision {data.environment.revision}</span>
+          {data.environment.name} <span className="font-mono text-xs font-normal text-slate-600">{data.environment.key} · revision {data.environment.revision}</span>
         </span>
       }
     >
       {data.flags.length === 0 ? (
-        <p className="text-sm text-slate-500">No flags yet.</p>
+        <p className="text-sm text-slate-600">No flags yet.</p>
       ) : (
         <div className="-mx-5 overflow-x-auto">
           <table className="min-w-full text-sm" data-testid={`env-table-${env}`}>
-            <thead className="text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
+            <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
               <tr className="border-b border-slate-200">
                 <th scope="col" className="px-5 py-2">Flag</th>
                 <th scope="col" className="px-3 py-2">Serving</th>
@@ -50,19 +50,19 @@ export function EnvironmentFlags({ initial }: { initial: View }) {
                 <tr key={f.key}>
                   <th scope="row" className="px-5 py-2.5 text-left font-normal">
                     <div className="font-mono text-xs font-semibold">{f.key}</div>
-                    <div className="text-xs text-slate-500">{f.type}</div>
+                    <div className="text-xs text-slate-600">{f.type}</div>
                   </th>
                   <td className="px-3 py-2.5">
                     <FlagValue value={f.value} muted={sameValue(f.value, f.baseline)} />
                   </td>
-                  <td className="px-3 py-2.5 text-slate-600">{f.phaseKey ?? <span className="text-slate-400">baseline</span>}</td>
+                  <td className="px-3 py-2.5 text-slate-600">{f.phaseKey ?? <span className="text-slate-600">baseline</span>}</td>
                   <td className="px-3 py-2.5">
                     <Link href={`/rollouts/${f.rollout.key}`} className="text-indigo-700 hover:underline">
                       {f.rollout.name}
                     </Link>{' '}
                     <StatusBadge status={f.rollout.status} />
                   </td>
-                  <td className="px-3 py-2.5 text-xs text-slate-500">
+                  <td className="px-3 py-2.5 text-xs text-slate-600">
                     <TimeAgo at={f.updatedAt} />
                   </td>
                 </tr>

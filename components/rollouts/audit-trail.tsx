@@ -24,7 +24,7 @@ export function flagChanges(before: unknown, after: unknown): { flag: string; fr
 const text = (v: unknown) => (v === undefined || v === null ? '∅' : describeValue(v).summary);
 
 export function AuditTrail({ events, environments }: { events: AuditEntry[]; environments: string[] }) {
-  if (!events.length) return <p className="text-sm text-slate-500">Nothing recorded yet.</p>;
+  if (!events.length) return <p className="text-sm text-slate-600">Nothing recorded yet.</p>;
   return (
     <ol className="space-y-4" data-testid="audit-trail">
       {events.map((e) => {
@@ -40,11 +40,11 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 </span>
               ) : null}
               {e.from.status && e.to.status && e.from.status !== e.to.status && (
-                <span className="text-xs text-slate-500">
+                <span className="text-xs text-slate-600">
                   ({e.from.status.replace('_', ' ')} → {e.to.status.replace('_', ' ')})
                 </span>
               )}
-              <span className="ml-auto text-xs text-slate-500">
+              <span className="ml-auto text-xs text-slate-600">
                 <TimeAgo at={e.at} />{' '}
                 · v{e.to.version ?? '—'}
               </span>
@@ -55,7 +55,7 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 {changes.map((c) => (
                   <li key={`${c.flag}-${c.envs.join()}`} className="font-mono text-xs text-slate-600">
                     {c.flag}: {text(c.from)} → <span className="font-semibold text-slate-900">{text(c.to)}</span>
-                    <span className="font-sans text-slate-400"> · {c.envs.length === environments.length ? 'all environments' : c.envs.join(', ')}</span>
+                    <span className="font-sans text-slate-600"> · {c.envs.length === environments.length ? 'all environments' : c.envs.join(', ')}</span>
                   </li>
                 ))}
               </ul>

@@ -9,7 +9,7 @@ export function FlagTable({ rollout }: { rollout: RolloutDetail }) {
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="min-w-full text-sm" data-testid="flag-table">
-        <thead className="text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
+        <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
           <tr className="border-b border-slate-200">
             <th scope="col" className="px-5 py-2">Flag</th>
             <th scope="col" className="px-3 py-2">Baseline</th>
@@ -27,7 +27,7 @@ export function FlagTable({ rollout }: { rollout: RolloutDetail }) {
             <tr key={f.key} data-testid={`flag-row-${f.key}`}>
               <th scope="row" className="px-5 py-2.5 text-left font-normal">
                 <div className="font-mono text-xs font-semibold text-slate-900">{f.key}</div>
-                <div className="text-xs text-slate-500">
+                <div className="text-xs text-slate-600">
                   {f.type}
                   {f.variants.length ? `: ${f.variants.join(' | ')}` : ''}
                 </div>
@@ -38,7 +38,7 @@ export function FlagTable({ rollout }: { rollout: RolloutDetail }) {
               <td className="px-3 py-2.5">
                 <FlagValue value={f.value} testId={`flag-current-${f.key}`} />
               </td>
-              <td className="px-3 py-2.5">{nextPhase ? <FlagValue value={f.next} muted={sameValue(f.next, f.value)} /> : <span className="text-slate-400">—</span>}</td>
+              <td className="px-3 py-2.5">{nextPhase ? <FlagValue value={f.next} muted={sameValue(f.next, f.value)} /> : <span className="text-slate-600">—</span>}</td>
               {rollout.environments.map((e) => {
                 const v = f.environments[e];
                 return (
@@ -46,10 +46,10 @@ export function FlagTable({ rollout }: { rollout: RolloutDetail }) {
                     {v ? (
                       <>
                         <FlagValue value={v.value} />
-                        <div className="mt-0.5 text-xs text-slate-500">set by {phaseName(v.phaseKey)}</div>
+                        <div className="mt-0.5 text-xs text-slate-600">set by {phaseName(v.phaseKey)}</div>
                       </>
                     ) : (
-                      <span className="text-slate-400">—</span>
+                      <span className="text-slate-600">—</span>
                     )}
                   </td>
                 );

@@ -86,7 +86,7 @@ export function NewRolloutForm({ templates }: { templates: PlanTemplate[] }) {
       </div>
       <aside className="space-y-2">
         <h2 className="text-sm font-medium text-slate-800">Templates</h2>
-        <p className="text-xs text-slate-500">The demo runbooks. Flag and rollout keys are unique, so change them before creating a copy.</p>
+        <p className="text-xs text-slate-600">The demo runbooks. Flag and rollout keys are unique, so change them before creating a copy.</p>
         <ul className="space-y-1">
           {templates.map((t) => (
             <li key={t.file}>

@@ -15,7 +15,7 @@ export function PhaseStepper({
 }) {
   return (
     <ol className="flex flex-wrap items-stretch gap-2" aria-label="Phases">
-      <li className={`flex items-center gap-2 rounded-md px-3 py-2 text-sm ring-1 ${atBaseline ? 'bg-slate-800 text-white ring-slate-800' : 'bg-white text-slate-500 ring-slate-200'}`} aria-current={atBaseline ? 'step' : undefined}>
+      <li className={`flex items-center gap-2 rounded-md px-3 py-2 text-sm ring-1 ${atBaseline ? 'bg-slate-800 text-white ring-slate-800' : 'bg-white text-slate-600 ring-slate-200'}`} aria-current={atBaseline ? 'step' : undefined}>
         <span className="grid h-5 w-5 place-items-center rounded-full bg-slate-200 text-[10px] font-bold text-slate-700">0</span>
         Baseline
       </li>

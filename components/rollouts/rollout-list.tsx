@@ -16,7 +16,7 @@ export function RolloutList({ initial }: { initial: RolloutSummary[] }) {
   return (
     <div className="overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
-        <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
+        <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
           <tr>
             <th scope="col" className="px-4 py-3">Rollout</th>
             <th scope="col" className="px-4 py-3">Status</th>
@@ -32,12 +32,12 @@ export function RolloutList({ initial }: { initial: RolloutSummary[] }) {
                 <Link href={`/rollouts/${r.key}`} className="font-medium text-indigo-700 hover:underline">
                   {r.name}
                 </Link>
-                <div className="font-mono text-xs text-slate-500">{r.key}</div>
+                <div className="font-mono text-xs text-slate-600">{r.key}</div>
               </td>
               <td className="px-4 py-3">
                 <StatusBadge status={r.status} />
               </td>
-              <td className="px-4 py-3 text-slate-700">{r.currentPhase ? r.currentPhase.name : <span className="text-slate-400">baseline</span>}</td>
+              <td className="px-4 py-3 text-slate-700">{r.currentPhase ? r.currentPhase.name : <span className="text-slate-600">baseline</span>}</td>
               <td className="px-4 py-3">
                 <PhaseProgress index={r.currentPhase?.index ?? null} count={r.phaseCount} status={r.status} />
               </td>
@@ -45,7 +45,7 @@ export function RolloutList({ initial }: { initial: RolloutSummary[] }) {
                 {r.lastEvent ? (
                   <>
                     <span className="font-medium text-slate-800">{r.lastEvent.actorName}</span> {ACTION_PAST[r.lastEvent.action] ?? r.lastEvent.action}
-                    <div className="text-xs text-slate-500">
+                    <div className="text-xs text-slate-600">
                       <TimeAgo at={r.lastEvent.at} />
                     </div>
                   </>

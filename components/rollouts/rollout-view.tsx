@@ -82,7 +82,7 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
   return (
     <div className="space-y-6">
       <div>
-        <Link href="/rollouts" className="text-sm text-slate-500 hover:text-slate-800">
+        <Link href="/rollouts" className="text-sm text-slate-600 hover:text-slate-800">
           ← Rollouts
         </Link>
         <div className="mt-2 flex flex-wrap items-start justify-between gap-4">
@@ -90,11 +90,11 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
             <div className="flex flex-wrap items-center gap-3">
               <h1 className="text-2xl font-semibold tracking-tight">{rollout.name}</h1>
               <StatusBadge status={rollout.status} />
-              <span className="text-xs text-slate-500" data-testid="rollout-version">
+              <span className="text-xs text-slate-600" data-testid="rollout-version">
                 v{rollout.version}
               </span>
             </div>
-            <p className="mt-1 font-mono text-xs text-slate-500">
+            <p className="mt-1 font-mono text-xs text-slate-600">
               {rollout.key}
               {rollout.owner ? <span className="font-sans"> · owner: {rollout.owner}</span> : null}
             </p>
@@ -135,13 +135,13 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
                 <h3 className="font-medium">
                   Phase {shownPhase.index + 1}: {shownPhase.name}
                 </h3>
-                <span className="text-xs text-slate-500">
+                <span className="text-xs text-slate-600">
                   {shownPhase.status} · {shownPhase.minDurationSeconds ? `planned minimum ${shownPhase.minDuration}` : 'no planned minimum'} ·{' '}
                   {shownPhase.environments.length ? `applies to ${shownPhase.environments.join(', ')}` : 'applies to every environment'}
                 </span>
               </div>
               {shownPhase.description && <p className="mt-2 text-sm text-slate-600">{shownPhase.description}</p>}
-              <div className="mt-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Sets</div>
+              <div className="mt-3 text-xs font-semibold tracking-wide text-slate-600 uppercase">Sets</div>
               {Object.keys(shownPhase.flags).length ? (
                 <ul className="mt-1 space-y-1.5">
                   {Object.entries(shownPhase.flags).map(([k, v]) => (
@@ -152,7 +152,7 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
                   ))}
                 </ul>
               ) : (
-                <p className="mt-1 text-sm text-slate-500">No flag changes: values carry over from the previous phase.</p>
+                <p className="mt-1 text-sm text-slate-600">No flag changes: values carry over from the previous phase.</p>
               )}
             </div>
           )}

@@ -131,7 +131,7 @@ export function TransitionDialog({
             <ul className="mt-1 space-y-0.5 font-mono text-xs text-slate-700" data-testid="transition-preview">
               {p.changes.map((c) => (
                 <li key={`${c.env}-${c.flag}`}>
-                  <span className="font-sans text-slate-500">{c.env}</span> {c.flag}: {c.from === undefined ? '∅' : describeValue(c.from).summary} →{' '}
+                  <span className="font-sans text-slate-600">{c.env}</span> {c.flag}: {c.from === undefined ? '∅' : describeValue(c.from).summary} →{' '}
                   <span className="font-semibold text-slate-900">{describeValue(c.to).summary}</span>
                 </li>
               ))}

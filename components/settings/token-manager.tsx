@@ -96,7 +96,7 @@ export function TokenManager({ tokens, environments }: { tokens: TokenRow[]; env
       <Card title="Tokens">
         <div className="-mx-5 overflow-x-auto">
           <table className="min-w-full text-sm">
-            <thead className="text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
+            <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
               <tr className="border-b border-slate-200">
                 <th scope="col" className="px-5 py-2">Name</th>
                 <th scope="col" className="px-3 py-2">Role</th>
@@ -108,7 +108,7 @@ export function TokenManager({ tokens, environments }: { tokens: TokenRow[]; env
             </thead>
             <tbody className="divide-y divide-slate-100">
               {tokens.map((t) => (
-                <tr key={t.id} className={t.revoked ? 'text-slate-400' : ''}>
+                <tr key={t.id} className={t.revoked ? 'text-slate-600 line-through' : ''}>
                   <td className="px-5 py-2">{t.name}</td>
                   <td className="px-3 py-2">
                     <Badge tone={t.role === 'admin' ? 'red' : t.role === 'flags' ? 'indigo' : 'gray'}>

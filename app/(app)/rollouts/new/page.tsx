@@ -16,14 +16,14 @@ export default async function NewRolloutPage() {
   return (
     <div className="space-y-6">
       <div>
-        <Link href="/rollouts" className="text-sm text-slate-500 hover:text-slate-800">
+        <Link href="/rollouts" className="text-sm text-slate-600 hover:text-slate-800">
           ← Rollouts
         </Link>
         <h1 className="mt-2 text-2xl font-semibold tracking-tight">New rollout</h1>
         <p className="mt-1 max-w-3xl text-sm text-slate-600">
           Paste a plan in YAML or JSON: its flags with their baseline values and its phases with the value of each flag while the phase is current — plain
           values or targeting rules (allow-lists, percentage splits, attribute rules). The format is described by{' '}
-          <a className="text-indigo-700 hover:underline" href="/api/v1/plan.schema.json">
+          <a className="text-indigo-700 underline" href="/api/v1/plan.schema.json">
             its JSON Schema
           </a>
           . Start from one of the templates.
