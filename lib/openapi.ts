@@ -116,6 +116,19 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/rollouts/{key}/readiness': {
+        get: {
+          summary: 'Readiness of the next step (start or promote): every guard with its status and the real numbers',
+          description:
+            'Leaving the current phase is guarded by its minimum duration (and evidence criteria); entering the next by its checklist and sign-offs. `ready` only when every reason passes; a start/promote that is not ready is refused with 409 carrying the failing `reasons` (admins may send `"override": true`).',
+          parameters: [keyParam],
+          responses: {
+            '200': { description: 'readiness', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            ...authErrors,
+            '404': problem('No such rollout'),
+          },
+        },
+      },
       '/api/v1/rollouts/{key}/audit': {
         get: {
           summary: 'Audit trail of a rollout, newest first',
@@ -196,6 +209,30 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        Readiness: {
+          type: 'object',
+          required: ['ready', 'action', 'from', 'to', 'reasons'],
+          properties: {
+            ready: { type: 'boolean' },
+            action: { type: ['string', 'null'], enum: ['start', 'promote', null] },
+            from: { type: ['object', 'null'] },
+            to: { type: ['object', 'null'] },
+            reasons: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['kind', 'status', 'gate', 'detail'],
+                properties: {
+                  kind: { type: 'string', enum: ['status', 'duration', 'checklist', 'signoff', 'compatibility', 'metric', 'relative'] },
+                  status: { type: 'string', enum: ['pass', 'fail', 'inconclusive'] },
+                  gate: { type: 'string', enum: ['leave', 'enter'] },
+                  phase: { type: ['string', 'null'] },
+                  detail: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],

@@ -16,6 +16,8 @@ export interface Actor {
   environmentId?: string | null;
   /** a signed-in user's session (the `sessions` row), for sign-out */
   sessionId?: string;
+  /** a personal token acts as this user (sign-offs, four eyes); service tokens have none */
+  userId?: string | null;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, name: 'system', role: 'admin' };
@@ -24,6 +26,15 @@ export const PERMISSIONS = {
   'rollout.read': ['viewer', 'engineer', 'approver', 'admin'],
   'rollout.create': ['engineer', 'admin'],
   'rollout.transition': ['engineer', 'admin'],
+  // take a step whose gate is not ready (loud: shown on the rollout, in the audit and the report)
+  'rollout.override': ['admin'],
+  'readiness.read': ['viewer', 'engineer', 'approver', 'admin'],
+  // tick / untick a phase's checklist items
+  'checklist.tick': ['engineer', 'approver', 'admin'],
+  // record or withdraw a sign-off; the person must also hold the sign-off role the gate names
+  // (users.signoff_roles) and be a person: a session or a personal token, never a service token
+  'signoff.record': ['viewer', 'engineer', 'approver', 'admin'],
+  'user.manage': ['admin'],
   'environment.manage': ['admin'],
   'token.manage': ['admin'],
   'security.read': ['admin'],

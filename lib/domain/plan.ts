@@ -36,6 +36,40 @@ export const ZPlanFlag = z.strictObject({
   baseline: z.unknown(),
 });
 
+const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `at most ${formatCount(max)} characters`);
+
+/** A checklist item of a phase: guards entering the phase while it is required and unticked. */
+export const ZChecklistItem = z.strictObject({
+  key: slug,
+  text: text(LIMITS.nameLength * 5),
+  required: z.boolean().default(true),
+  owner: text(LIMITS.nameLength).optional(),
+});
+
+/** The sign-off rule of a phase gate: `required` approvals from distinct people holding `roles`. */
+export const ZSignoffRule = z.strictObject({
+  roles: z.array(text(LIMITS.nameLength)).min(1, 'name at least one role').max(20, 'at most 20 roles'),
+  required: z.number().int('a whole number').min(1, 'at least 1').max(20, 'at most 20'),
+  // four eyes: by default the approval of the person who promotes does not count
+  allowSelfApproval: z.boolean().default(false),
+});
+
+export const COMMS_WHEN = ['before', 'after'] as const;
+export const ZComm = z.strictObject({
+  audience: text(LIMITS.nameLength),
+  when: z.enum(COMMS_WHEN),
+  template: text(LIMITS.descriptionLength),
+  // optional offset for schedules like seed 003's D-7 … D+30 ("7d" before / after the transition)
+  offset: z.string().max(32, 'at most 32 characters').optional(),
+});
+
+/** Seed 002's decision matrix: what to do if … happens in this phase. */
+export const ZDecision = z.strictObject({
+  issue: text(LIMITS.nameLength * 2),
+  action: text(LIMITS.nameLength),
+  note: text(LIMITS.descriptionLength).optional(),
+});
+
 export const ZPlanPhase = z.strictObject({
   key: slug,
   name,
@@ -44,7 +78,14 @@ export const ZPlanPhase = z.strictObject({
   // environment keys this phase applies to; absent or empty = every environment
   environments: z.array(slug).max(LIMITS.environmentsPerPhase, maxItems(LIMITS.environmentsPerPhase, 'environments')).optional(),
   flags: z.record(z.string(), z.unknown()).default({}),
+  // governance (guards ENTERING the phase): checklist and sign-offs; and what goes with it
+  checklist: z.array(ZChecklistItem).max(100, 'at most 100 checklist items').optional(),
+  signoffs: ZSignoffRule.optional(),
+  comms: z.array(ZComm).max(50, 'at most 50 messages').optional(),
+  decisions: z.array(ZDecision).max(100, 'at most 100 decisions').optional(),
 });
+export type TChecklistItem = z.infer<typeof ZChecklistItem>;
+export type TSignoffRule = z.infer<typeof ZSignoffRule>;
 
 export const ZPlan = z.strictObject({
   key: slug,
@@ -108,7 +149,7 @@ export function validatePlan(input: unknown): PlanResult {
   const unsafe = findUnsafeInput(input);
   if (unsafe) return { ok: false, problems: [{ path: formatPath(unsafe.path), message: unsafe.message }] };
   const parsed = ZPlan.safeParse(input);
-  const problems: PlanProblem[] = [];
+  const problems: PlanProblem[] = protoFlagKeys(input);
   let plan: TPlan;
   if (parsed.success) {
     plan = parsed.data;
@@ -125,6 +166,21 @@ export function validatePlan(input: unknown): PlanResult {
   }
   const minDurations = semanticChecks(plan.flags, plan.phases, problems);
   return problems.length ? { ok: false, problems } : { ok: true, plan, minDurations };
+}
+
+/**
+ * zod's record drops an own "__proto__" key without a problem (JSON.parse and YAML both make
+ * one), so a phase could set a flag no plan has and pass: name it as the unknown flag it is.
+ */
+function protoFlagKeys(input: unknown): PlanProblem[] {
+  const phases = typeof input === 'object' && input !== null ? (input as { phases?: unknown }).phases : undefined;
+  if (!Array.isArray(phases)) return [];
+  return phases.flatMap((ph, i) => {
+    const flags = typeof ph === 'object' && ph !== null ? (ph as { flags?: unknown }).flags : undefined;
+    return typeof flags === 'object' && flags !== null && Object.hasOwn(flags, '__proto__')
+      ? [{ path: `phases[${i}].flags.__proto__`, message: 'unknown flag' }]
+      : [];
+  });
 }
 
 // Lenient readings of a flag / phase entry, for semantic checks on a structurally bad plan:
@@ -191,6 +247,18 @@ function semanticChecks(
     if (ph.key && phaseKeys.has(ph.key)) problems.push({ path: `phases[${i}].key`, message: `duplicate phase key ${ph.key}` });
     phaseKeys.add(ph.key);
     if (ph.key === 'baseline') problems.push({ path: `phases[${i}].key`, message: '"baseline" is reserved' });
+
+    const itemKeys = new Set<string>();
+    (ph.checklist ?? []).forEach((item, j) => {
+      if (itemKeys.has(item.key)) problems.push({ path: `phases[${i}].checklist[${j}].key`, message: `duplicate checklist item ${item.key}` });
+      itemKeys.add(item.key);
+    });
+    if (ph.signoffs && new Set(ph.signoffs.roles).size !== ph.signoffs.roles.length) {
+      problems.push({ path: `phases[${i}].signoffs.roles`, message: 'roles must be distinct' });
+    }
+    (ph.comms ?? []).forEach((c, j) => {
+      if (c.offset !== undefined && parseDuration(c.offset) === null) problems.push({ path: `phases[${i}].comms[${j}].offset`, message: `"${c.offset}" is not a duration like 1h, 7d` });
+    });
 
     let seconds = 0;
     if (ph.minDuration !== undefined && ph.minDuration !== 0) {

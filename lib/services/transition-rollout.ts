@@ -8,6 +8,7 @@ import { formatCount, LIMITS, textProblem } from '../limits';
 import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
+import { actorUserId, readinessOf } from '../queries/readiness';
 import { Prisma } from '../generated/prisma/client';
 import { z } from 'zod';
 
@@ -18,6 +19,8 @@ export interface TransitionInput {
   reason: string;
   /** rollback only: "baseline" (default) or the key of an earlier phase */
   to?: string;
+  /** start/promote past a gate that is not ready (permission rollout.override) */
+  override?: boolean;
   requestId?: string;
 }
 
@@ -34,6 +37,10 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
   if (input.to !== undefined && input.action !== 'rollback') {
     throw badRequest('"to" is only for rollback', { errors: [{ path: 'to', message: 'only for rollback' }] });
   }
+  if (input.override && input.action !== 'start' && input.action !== 'promote') {
+    throw badRequest('"override" is only for start and promote (pause, rollback and abort are never blocked)', { errors: [{ path: 'override', message: 'only for start and promote' }] });
+  }
+  if (input.override) authorize(actor, 'rollout.override');
 
   return prisma().$transaction(
     async (tx) => {
@@ -63,6 +70,21 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
       const res = transition(r, input.action, r.phases.length, target);
       if (!res.ok) throw conflict(res.error.message, { currentVersion: r.version, currentStatus: r.status, reasonCode: res.error.code });
       const next = res.next;
+
+      // the go/no-go record: readiness as it is at this moment, frozen into the audit row. Start
+      // and promote need it to be ready (or an override); pause, resume, rollback and abort never wait.
+      const readiness = await readinessOf(tx, r, actorUserId(actor));
+      const gated = input.action === 'start' || input.action === 'promote';
+      const failing = readiness.reasons.filter((x) => x.status !== 'pass');
+      if (gated && !readiness.ready && !input.override) {
+        throw conflict(`not ready to ${input.action}: ${failing.map((x) => `${x.kind} — ${x.detail}`).join('; ')}`, {
+          currentVersion: r.version,
+          currentStatus: r.status,
+          reasonCode: 'not_ready',
+          reasons: failing,
+        });
+      }
+      const overridden = gated && !readiness.ready && !!input.override;
       const phaseChanged = next.currentPhaseIndex !== r.currentPhaseIndex || input.action === 'start';
 
       // compare-and-set: the row must still be at the version we read
@@ -108,10 +130,12 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
           flagsAfter: change.after as Prisma.InputJsonValue,
           reason,
           requestId: input.requestId ?? null,
-          details:
-            input.action === 'rollback'
-              ? { to: target.kind === 'baseline' ? 'baseline' : phaseKey(target.index), changedEnvironments: change.changedEnvironments }
-              : { changedEnvironments: change.changedEnvironments },
+          details: {
+            ...(input.action === 'rollback' ? { to: target.kind === 'baseline' ? 'baseline' : phaseKey(target.index) } : {}),
+            changedEnvironments: change.changedEnvironments,
+            ...(overridden ? { override: true, overriddenReasons: failing } : {}),
+            readiness: readiness as unknown as Prisma.InputJsonValue,
+          } as Prisma.InputJsonValue,
         },
       });
       return loadRolloutDetail(tx, r.key);
@@ -135,5 +159,6 @@ export const ZTransitionSchema = z.strictObject({
     .max(LIMITS.reasonLength, `too long: at most ${formatCount(LIMITS.reasonLength)} characters`),
   expectedVersion: z.number({ error: 'expectedVersion (the version you are changing) is required' }).int().min(1),
   to: z.string().min(1, 'must not be empty').max(LIMITS.keyLength, `at most ${LIMITS.keyLength} characters`).optional(),
+  override: z.boolean({ error: 'override must be true or false' }).optional(),
 });
 export type TTransitionSchema = z.infer<typeof ZTransitionSchema>;

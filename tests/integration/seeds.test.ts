@@ -20,7 +20,7 @@ beforeAll(async () => {
   process.env.SWITCHYARD_ADMIN_PASSWORD = 'correct horse battery';
   await setupTestDatabase();
   await seed({ demo: true, log: () => {} });
-  token = await tokenFor('engineer');
+  token = await tokenFor('admin');
 });
 
 type Detail = {
@@ -36,6 +36,18 @@ async function get(key: string): Promise<Detail> {
   const res = await rolloutRoute.GET(new Request(`http://test/api/v1/rollouts/${key}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ key }) });
   expect(res.status).toBe(200);
   return (await res.json()) as Detail;
+}
+
+async function actRaw(key: string, action: string, expectedVersion: number, extra: Record<string, unknown> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await actionRoute.POST(
+    new Request(`http://test/api/v1/rollouts/${key}/${action}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: `seed walk: ${action}`, expectedVersion, ...extra }),
+    }),
+    { params: Promise.resolve({ key, action }) },
+  );
+  return { status: res.status, body: await res.json() };
 }
 
 async function act(key: string, action: string, expectedVersion: number, extra: Record<string, unknown> = {}): Promise<Detail> {
@@ -93,11 +105,21 @@ describe('seed', () => {
       expect(r.currentPhase?.index).toBe(0);
       expectServing(r, 0);
       for (let i = 1; i < r.phases.length; i++) {
-        r = await act(key, 'promote', r.version);
+        // each phase's planned minimum has not passed: a promote is refused with the reason,
+        // and the admin token overrides the gate (recorded as such)
+        const refused = await actRaw(key, 'promote', r.version);
+        if (r.phases[i - 1].minDurationSeconds > 0) {
+          expect(refused.status).toBe(409);
+          expect(refused.body).toMatchObject({ reasonCode: 'not_ready', reasons: [{ kind: 'duration', status: 'fail', phase: r.phases[i - 1].key }] });
+          r = await act(key, 'promote', r.version, { override: true });
+        } else {
+          expect(refused.status).toBe(200);
+          r = refused.body as Detail;
+        }
         expect(r).toMatchObject({ status: 'active', currentPhase: { index: i } });
         expectServing(r, i);
       }
-      r = await act(key, 'promote', r.version);
+      r = await act(key, 'promote', r.version, { override: true });
       expect(r.status).toBe('completed');
       expectServing(r, r.phases.length - 1);
       r = await act(key, 'rollback', r.version, { to: 'baseline' });

@@ -39,9 +39,15 @@ async function expectAppError(p: Promise<unknown>, code: string): Promise<AppErr
   return e as AppError;
 }
 
+/** the lifecycle without soak timers: these tests are about transitions, not gates (see governance tests) */
+function noSoak<T extends { phases: { minDuration?: string | 0 }[] }>(plan: T): T {
+  return { ...plan, phases: plan.phases.map((p) => ({ ...p, minDuration: 0 as const })) };
+}
+
 describe('transitionRollout', () => {
   it('walks a rollout through its phases, writing flag values and one audit row per action', async () => {
-    const { plan, flag } = marketScanPlan();
+    const { plan: soaked, flag } = marketScanPlan();
+    const plan = noSoak(soaked);
     const created = await createRollout(engineer, plan);
     expect(created.status).toBe('draft');
     expect(created.version).toBe(1);
@@ -83,7 +89,8 @@ describe('transitionRollout', () => {
   });
 
   it('a stale expectedVersion is a 409 with the current version and status, and writes nothing', async () => {
-    const { plan, flag } = marketScanPlan();
+    const { plan: soaked, flag } = marketScanPlan();
+    const plan = noSoak(soaked);
     await createRollout(engineer, plan);
     await transitionRollout(engineer, { key: plan.key, action: 'start', expectedVersion: 1, reason: 'go' });
     const before = await auditCount(plan.key);
@@ -95,7 +102,7 @@ describe('transitionRollout', () => {
   });
 
   it('a transition the table forbids is a 409 and writes nothing', async () => {
-    const { plan } = marketScanPlan();
+    const plan = noSoak(marketScanPlan().plan);
     await createRollout(engineer, plan);
     const e = await expectAppError(transitionRollout(engineer, { key: plan.key, action: 'promote', expectedVersion: 1, reason: 'too early' }), 'conflict');
     expect(e.message).toMatch(/cannot promote a rollout that is draft/);
@@ -109,7 +116,7 @@ describe('transitionRollout', () => {
   });
 
   it('refuses viewers inside the service, before anything is read or written', async () => {
-    const { plan } = marketScanPlan();
+    const plan = noSoak(marketScanPlan().plan);
     await createRollout(engineer, plan);
     await expectAppError(transitionRollout(viewer, { key: plan.key, action: 'start', expectedVersion: 1, reason: 'x' }), 'forbidden');
     await expectAppError(createRollout(viewer, marketScanPlan().plan), 'forbidden');
@@ -117,7 +124,7 @@ describe('transitionRollout', () => {
   });
 
   it('rollback to an unknown or later phase is refused', async () => {
-    const { plan } = marketScanPlan();
+    const plan = noSoak(marketScanPlan().plan);
     await createRollout(engineer, plan);
     await transitionRollout(engineer, { key: plan.key, action: 'start', expectedVersion: 1, reason: 'go' });
     await expectAppError(transitionRollout(engineer, { key: plan.key, action: 'rollback', expectedVersion: 2, reason: 'x', to: 'nope' }), 'bad_request');
@@ -127,7 +134,8 @@ describe('transitionRollout', () => {
   });
 
   it('50 concurrent promotes with the same expectedVersion: exactly one succeeds, 49 get 409, one audit row', async () => {
-    const { plan, flag } = marketScanPlan();
+    const { plan: soaked, flag } = marketScanPlan();
+    const plan = noSoak(soaked);
     await createRollout(engineer, plan);
     await transitionRollout(engineer, { key: plan.key, action: 'start', expectedVersion: 1, reason: 'go' });
     const before = await auditCount(plan.key);
@@ -160,7 +168,7 @@ describe('transitionRollout', () => {
         { key: `PAR_${key}`, type: 'number', baseline: 3 },
       ],
       phases: [
-        { key: 'staging-soak', name: 'Staging soak', environments: ['staging'], minDuration: '48h', flags: { [`V3_${key}`]: true } },
+        { key: 'staging-soak', name: 'Staging soak', environments: ['staging'], flags: { [`V3_${key}`]: true } },
         { key: 'prod-full', name: 'Production full', environments: ['production'], flags: { [`V3_${key}`]: true } },
         { key: 'par-4', name: 'Parallel 4', environments: ['production'], flags: { [`PAR_${key}`]: 4 } },
       ],
@@ -184,7 +192,7 @@ describe('transitionRollout', () => {
     listener.on('notification', (m) => got.push(JSON.parse(m.payload ?? '{}')));
     await listener.query('LISTEN switchyard_flags');
     try {
-      const { plan } = marketScanPlan();
+      const plan = noSoak(marketScanPlan().plan);
       await createRollout(SYSTEM_ACTOR, plan);
       // the create's own notifications arrive asynchronously; let them land before counting
       for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
@@ -254,7 +262,7 @@ describe('createRollout', () => {
 
 describe('audit table', () => {
   it('the database refuses UPDATE, DELETE and TRUNCATE on audit_events', async () => {
-    const { plan } = marketScanPlan();
+    const plan = noSoak(marketScanPlan().plan);
     await createRollout(engineer, plan);
     const c = new pg.Client({ connectionString: dbUrl });
     await c.connect();

@@ -17,6 +17,7 @@ export const POST = route<{ key: string; action: string }>(async ({ req, params,
     expectedVersion: body.expectedVersion,
     reason: body.reason,
     to: body.to,
+    override: body.override,
     requestId,
   });
   return json(rollout);
