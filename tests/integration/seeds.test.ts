@@ -28,7 +28,7 @@ type Detail = {
   version: number;
   currentPhase: { key: string; index: number } | null;
   environments: string[];
-  phases: { key: string; environments: string[]; flags: Record<string, unknown> }[];
+  phases: { key: string; minDurationSeconds: number; environments: string[]; flags: Record<string, unknown> }[];
   flags: { key: string; baseline: unknown; environments: Record<string, { value: unknown; phaseKey: string | null }> }[];
 };
 
