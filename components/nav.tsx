@@ -6,7 +6,7 @@ import { signOutAction } from '@/lib/actions/session';
 export function Nav({ user, links }: { user: { name: string; role: string }; links: { href: string; label: string }[] }) {
   const path = usePathname();
   return (
-    <header className="border-b border-slate-200 bg-white">
+    <header className="border-b border-slate-200 bg-white print:hidden">
       <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-4 sm:px-6">
         <Link href="/rollouts" className="flex items-center gap-2 font-semibold text-slate-900">
           <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white">SY</span>
