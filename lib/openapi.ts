@@ -7,6 +7,8 @@ import { planJsonSchema } from './domain/plan-json-schema';
 import { ZCreateEnvironmentSchema } from './services/create-environment';
 import { ZCreateTokenSchema } from './services/create-token';
 import { ZTransitionSchema } from './services/transition-rollout';
+import { ZTickChecklistSchema } from './services/tick-checklist-item';
+import { ZRecordSignoffSchema } from './services/record-signoff';
 import { ZSignInSchema } from './services/sign-in';
 import { SECURITY_EVENT_TYPES } from './security/log';
 
@@ -33,6 +35,7 @@ const bodyErrors = {
   '415': problem('The body is not application/json (or application/yaml where accepted)'),
 };
 const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' }, description: 'rollout key (slug)' };
+const phaseParam = { name: 'phase', in: 'path', required: true, schema: { type: 'string' }, description: 'phase key (slug)' };
 
 export function openApiDocument(): Record<string, unknown> {
   const phaseRef = { type: ['object', 'null'], required: ['key', 'name', 'index'], properties: { key: { type: 'string' }, name: { type: 'string' }, index: { type: 'integer' } } };
@@ -129,6 +132,13 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/rollouts/{key}/report.md': {
+        get: {
+          summary: 'The readiness report as Markdown: status, next step with its guards, phases planned vs actual, the sign-off sheet with names, decisions and dates, checklists, overrides, open items — generated from the records',
+          parameters: [keyParam],
+          responses: { '200': { description: 'Markdown', content: { 'text/markdown': { schema: { type: 'string' } } } }, ...authErrors, '404': problem('No such rollout') },
+        },
+      },
       '/api/v1/rollouts/{key}/audit': {
         get: {
           summary: 'Audit trail of a rollout, newest first',
@@ -138,6 +148,60 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'before', in: 'query', schema: { type: 'string' }, description: 'event id; returns older events' },
           ],
           responses: { '200': { description: 'events', content: { 'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } } } } } } }, '400': problem('Bad query'), ...authErrors, '404': problem('No such rollout') },
+        },
+      },
+      '/api/v1/rollouts/{key}/phases/{phase}/checklist/{item}': {
+        post: {
+          summary: 'Tick or untick a checklist item of a phase gate (who and when are recorded; evidence is a link or a note)',
+          description: 'Only items of the plan. A gate already passed (the phase entered, or the rollout finished) is closed: 409 `gate_passed`. Every tick and untick is an audit row (`checklist.tick` / `checklist.untick`).',
+          parameters: [keyParam, phaseParam, { name: 'item', in: 'path', required: true, schema: { type: 'string' }, description: 'checklist item key' }],
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZTickChecklistSchema) } } },
+          responses: {
+            '200': { description: 'the item as it is now', content: { 'application/json': { schema: { type: 'object', required: ['key', 'phase', 'item', 'checked', 'evidence', 'by', 'at'] } } } },
+            '400': problem('Bad body (the field is named)'),
+            ...authErrors,
+            '404': problem('No such rollout, phase or checklist item'),
+            '409': problem('The gate has already been passed'),
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}/phases/{phase}/signoffs': {
+        get: {
+          summary: 'The sign-off sheet of a phase gate: its rule and every decision ever recorded (newest first; withdrawn and invalidated ones kept)',
+          parameters: [keyParam, phaseParam],
+          responses: {
+            '200': { description: 'sign-off sheet', content: { 'application/json': { schema: { type: 'object', required: ['key', 'phase', 'rule', 'pending', 'signoffs', 'me'] } } } },
+            ...authErrors,
+            '404': problem('No such rollout or phase'),
+          },
+        },
+        post: {
+          summary: "Approve or reject a phase gate as one of its sign-off roles; posting again replaces that person's decision for the role",
+          description:
+            'Only people sign off: a signed-in user or a personal token (a service token is 403), holding `role` (users.signoffRoles; 403 names the role and what they hold). Four eyes: the approval of whoever promotes does not count toward the gate unless the plan says `allowSelfApproval: true`; one person counts once, whatever roles they hold; a standing rejection blocks.',
+          parameters: [keyParam, phaseParam],
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZRecordSignoffSchema) } } },
+          responses: {
+            '201': { description: 'recorded', content: { 'application/json': { schema: { type: 'object', required: ['id', 'role', 'decision', 'comment', 'at', 'gateHash', 'user'] } } } },
+            '400': problem('Bad body, a role the gate does not name, or a phase without a sign-off gate'),
+            ...authErrors,
+            '404': problem('No such rollout or phase'),
+            '409': problem('The gate has already been passed, or a concurrent change'),
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}/phases/{phase}/signoffs/{role}': {
+        delete: {
+          summary: "Withdraw the caller's own standing decision for one sign-off role of the gate (the row stays, as history)",
+          parameters: [keyParam, phaseParam, { name: 'role', in: 'path', required: true, schema: { type: 'string' }, description: 'sign-off role, URL-encoded (e.g. Technical%20Lead)' }],
+          responses: {
+            '200': { description: 'withdrawn', content: { 'application/json': { schema: { type: 'object', required: ['id', 'role', 'decision', 'withdrawnAt'] } } } },
+            '400': problem('A role the gate does not name'),
+            ...authErrors,
+            '404': problem('No such rollout or phase, or no standing decision of yours to withdraw'),
+          },
         },
       },
       '/api/v1/tokens': {

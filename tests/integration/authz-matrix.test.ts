@@ -64,6 +64,7 @@ const EXPECTED_ROUTES: Record<string, { row: Row; fixture?: () => Promise<Fixtur
   },
   'GET /api/v1/rollouts/{key}/audit': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/rollouts/{key}/readiness': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
+  'GET /api/v1/rollouts/{key}/report.md': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/tokens': { row: ADMIN_ONLY(200) },
   'POST /api/v1/tokens': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { name: uniq('matrix'), role: 'viewer' } }) },
   'DELETE /api/v1/tokens/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: (await createToken(SYSTEM_ACTOR, { name: uniq('victim'), role: 'viewer' })).id } }) },
