@@ -38,11 +38,13 @@ export async function sessionActor(): Promise<Actor | null> {
   if (!claims) return null;
   const s = await prisma().session.findUnique({
     where: { id: claims.sid },
-    select: { userId: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, email: true, role: true } } },
+    select: { userId: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, email: true, role: true, disabledAt: true } } },
   });
   if (!s || s.userId !== claims.uid || s.revokedAt || s.expiresAt.getTime() <= Date.now()) return null;
   const user = s.user;
-  return { kind: 'user', id: user.id, name: user.name || user.email, role: user.role, sessionId: claims.sid };
+  // disabling revokes the sessions too; this also covers one created while the disable committed
+  if (user.disabledAt) return null;
+  return { kind: 'user', id: user.id, name: user.name || user.email, role: user.role, sessionId: claims.sid, userId: user.id };
 }
 
 export async function requireSessionActor(): Promise<Actor> {
@@ -62,7 +64,10 @@ export function presentedToken(headers: Headers): string | null {
 
 export async function tokenActor(secret: string): Promise<Actor | null> {
   const hash = hashToken(secret);
-  const t = await prisma().apiToken.findUnique({ where: { tokenHash: hash } });
+  const t = await prisma().apiToken.findUnique({
+    where: { tokenHash: hash },
+    include: { user: { select: { id: true, name: true, email: true, role: true, disabledAt: true } } },
+  });
   if (!t) {
     // SWITCHYARD_ADMIN_TOKEN works even before the seed step has stored its hash
     const bootstrap = env().SWITCHYARD_ADMIN_TOKEN;
@@ -70,10 +75,15 @@ export async function tokenActor(secret: string): Promise<Actor | null> {
     return null;
   }
   if (t.revokedAt) return null;
+  // a personal token acts as its user, with the user's role now (not when the token was made);
+  // a disabled user's tokens are revoked, and refused here even if one slipped past that
+  const person = t.userId ? t.user : null;
+  if (t.userId && (!person || person.disabledAt)) return null;
   // best effort, off the request's critical path
   void prisma()
     .apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } })
     .catch(() => {});
+  if (person) return { kind: 'token', id: t.id, name: `${person.name || person.email} (token ${t.name})`, role: person.role, environmentId: null, userId: person.id };
   return { kind: 'token', id: t.id, name: t.name, role: t.role, environmentId: t.environmentId };
 }
 

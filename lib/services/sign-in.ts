@@ -46,11 +46,17 @@ export async function signIn(input: TSignInSchema, info: RequestInfo, requestId?
     throw tooManyRequests(`too many failed sign-ins; try again in ${formatWait(retryAfter)}`, retryAfter);
   }
 
-  const user = await prisma().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true } });
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummy()));
-  if (!user || !ok) {
+  const user = await prisma().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true } });
+  // an account created without a password holds an unusable hash: it costs one scrypt like the rest
+  const usable = user?.passwordHash.startsWith('scrypt$') ? user.passwordHash : null;
+  const ok = (await verifyPassword(input.password, usable ?? (await dummy()))) && usable !== null;
+  // a disabled account gets the same answer as a wrong password (it tells no one the account
+  // exists); the security log says why
+  const disabled = !!user?.disabledAt;
+  if (!user || !ok || disabled) {
     const [a, i] = await Promise.all([hitLimit(accountKey, SIGNIN_LIMITS.account), ipKey ? hitLimit(ipKey, SIGNIN_LIMITS.ip) : null]);
-    await recordSecurityEvent({ type: 'signin.failure', account: email, info, requestId, detail: `wrong email or password (${a.count} in this window)` });
+    const why = disabled ? `the account is disabled${ok ? '' : ' (and the password was wrong)'}` : 'wrong email or password';
+    await recordSecurityEvent({ type: 'signin.failure', account: email, info, requestId, detail: `${why} (${a.count} in this window)` });
     if (a.count === SIGNIN_LIMITS.account.max || i?.count === SIGNIN_LIMITS.ip.max) {
       await recordSecurityEvent({ type: 'signin.rate_limited', account: email, info, requestId, detail: a.count === SIGNIN_LIMITS.account.max ? 'account locked' : `IP ${info.ip} locked` });
     }
