@@ -3,8 +3,9 @@
 //  - SWITCHYARD_ADMIN_TOKEN, if set, registered as an admin token (stored hashed)
 //  - SWITCHYARD_ADMIN_EMAIL + SWITCHYARD_ADMIN_PASSWORD, if set, a first admin user (created once;
 //    an existing user of that email is left as it is)
-//  - unless SWITCHYARD_SEED_DEMO=0: demo users for each role, and the demo rollouts from
-//    prisma/plans/*.yaml (created once; never overwritten)
+//  - unless SWITCHYARD_SEED_DEMO=0: demo users for each role, the stakeholders who sign seed
+//    001's gates, and the demo rollouts from prisma/plans/*.yaml (created once; never
+//    overwritten). A demo user seeded before sign-off roles existed gets its roles (audited).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -15,14 +16,28 @@ import { prisma } from '../lib/db';
 import { env } from '../lib/env';
 import { AppError } from '../lib/errors';
 import { createRollout } from '../lib/services/create-rollout';
+import { updateUser } from '../lib/services/update-user';
 
 export const DEMO_PASSWORD = 'switchyard';
-export const DEMO_USERS = [
-  { email: 'admin@switchyard.local', name: 'Ada Admin', role: 'admin' },
-  { email: 'engineer@switchyard.local', name: 'Eve Engineer', role: 'engineer' },
-  { email: 'approver@switchyard.local', name: 'Andy Approver', role: 'approver' },
-  { email: 'viewer@switchyard.local', name: 'Val Viewer', role: 'viewer' },
-] as const;
+export interface DemoUser {
+  email: string;
+  name: string;
+  role: 'admin' | 'engineer' | 'approver' | 'viewer';
+  /** sign-off roles: seed 001's stakeholder sheet, so a newcomer can sign as each */
+  signoffRoles: string[];
+}
+export const DEMO_USERS: readonly DemoUser[] = [
+  { email: 'admin@switchyard.local', name: 'Ada Admin', role: 'admin', signoffRoles: [] },
+  { email: 'engineer@switchyard.local', name: 'Eve Engineer', role: 'engineer', signoffRoles: [] },
+  // two roles, one person: on a gate they count once (four eyes needs someone else too)
+  { email: 'approver@switchyard.local', name: 'Andy Approver', role: 'approver', signoffRoles: ['Technical Lead', 'Product Owner'] },
+  { email: 'viewer@switchyard.local', name: 'Val Viewer', role: 'viewer', signoffRoles: [] },
+  { email: 'tina.tech@switchyard.local', name: 'Tina Tech', role: 'approver', signoffRoles: ['Technical Lead'] },
+  { email: 'pat.product@switchyard.local', name: 'Pat Product', role: 'approver', signoffRoles: ['Product Owner'] },
+  { email: 'dev.ops@switchyard.local', name: 'Devon Ops', role: 'approver', signoffRoles: ['DevOps Lead'] },
+  { email: 'sam.security@switchyard.local', name: 'Sam Security', role: 'approver', signoffRoles: ['Security Lead'] },
+  { email: 'emma.manager@switchyard.local', name: 'Emma Manager', role: 'approver', signoffRoles: ['Engineering Manager'] },
+];
 
 const PLANS_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), 'plans');
 
@@ -63,6 +78,12 @@ export async function seed({ demo = env().SWITCHYARD_SEED_DEMO === '1', log = co
   for (const u of DEMO_USERS) {
     const exists = await db.user.findUnique({ where: { email: u.email } });
     if (!exists) await db.user.create({ data: { ...u, passwordHash: await hashPassword(DEMO_PASSWORD) } });
+    // seeded before sign-off roles existed: give the roles, through the service so the change is
+    // audited like an admin's. A user who has roles is left as it is (an admin may have changed them).
+    else if (u.signoffRoles.length && exists.signoffRoles.length === 0) {
+      await updateUser(SYSTEM_ACTOR, exists.id, { signoffRoles: u.signoffRoles });
+      log(`[seed] sign-off roles for ${u.email}: ${u.signoffRoles.join(', ')}`);
+    }
   }
 
   const files = (existsSync(PLANS_DIR) ? readdirSync(PLANS_DIR) : []).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -79,7 +100,7 @@ export async function seed({ demo = env().SWITCHYARD_SEED_DEMO === '1', log = co
     }
   }
   if (created) log(`[seed] demo rollouts created: ${created}`);
-  log('[seed] demo sign-ins (password "' + DEMO_PASSWORD + '"): ' + DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', '));
+  log('[seed] demo sign-ins (password "' + DEMO_PASSWORD + '"): ' + DEMO_USERS.map((u) => `${u.email} (${[u.role, ...u.signoffRoles].join(', ')})`).join('; '));
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
