@@ -4,6 +4,19 @@ import { signInErrorMessage } from './messages';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
+
+// what prisma/seed.ts creates when demo data is on: [email, what the account can do]
+const DEMO_ACCOUNTS: [string, string][] = [
+  ['engineer@switchyard.local', 'starts, promotes, rolls back'],
+  ['viewer@switchyard.local', 'read only'],
+  ['admin@switchyard.local', 'everything + users and API tokens'],
+  ['approver@switchyard.local', 'signs as Technical Lead or Product Owner (counts once)'],
+  ['tina.tech@switchyard.local', 'signs as Technical Lead'],
+  ['pat.product@switchyard.local', 'signs as Product Owner'],
+  ['dev.ops@switchyard.local', 'signs as DevOps Lead'],
+  ['sam.security@switchyard.local', 'signs as Security Lead'],
+  ['emma.manager@switchyard.local', 'signs as Engineering Manager'],
+];
 export const dynamic = 'force-dynamic';
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; retryAfter?: string }> }) {
@@ -25,12 +38,26 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         {demo && (
           <div className="mt-6 rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">
             <p className="font-medium text-slate-800">Demo accounts (password <code className="font-mono">switchyard</code>)</p>
-            <ul className="mt-2 space-y-1 font-mono text-xs">
-              <li>engineer@switchyard.local — starts, promotes, rolls back</li>
-              <li>viewer@switchyard.local — read only</li>
-              <li>approver@switchyard.local — approver</li>
-              <li>admin@switchyard.local — everything + API tokens</li>
-            </ul>
+            <table className="mt-2 w-full text-left text-xs">
+              <caption className="sr-only">Demo accounts and what each can do</caption>
+              <thead className="sr-only">
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Can</th>
+                </tr>
+              </thead>
+              <tbody className="align-top">
+                {DEMO_ACCOUNTS.map(([email, can]) => (
+                  <tr key={email}>
+                    <td className="py-0.5 pr-3 font-mono text-slate-800">{email}</td>
+                    <td className="py-0.5">{can}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="mt-2 text-xs">
+              Sign-off roles are seed 001&rsquo;s: two different people approve each marketplace-v2 gate, and whoever promotes does not count.
+            </p>
           </div>
         )}
       </div>
