@@ -34,9 +34,12 @@ export function proxy(request: NextRequest) {
   res.headers.set('x-content-type-options', 'nosniff');
   res.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
   res.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
-  res.headers.set('cross-origin-opener-policy', 'same-origin');
   const https = request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
-  if (https) res.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (https) {
+    res.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // browsers ignore (and warn about) COOP on plain-http origins other than localhost
+    res.headers.set('cross-origin-opener-policy', 'same-origin');
+  }
   return res;
 }
 
