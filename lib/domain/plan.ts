@@ -5,6 +5,7 @@ import { envName } from './env-name';
 import { parseDuration } from './duration';
 import { findUnsafeInput, formatBytes, formatCount, LIMITS } from '../limits';
 import { isRuleSet, possibleValues, ZRuleSet } from './targeting';
+import { evidencePlanProblems, ZCriterion, ZMetric, ZRedFlag } from './criteria';
 
 export const FLAG_TYPES = ['boolean', 'string', 'number', 'json'] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
@@ -83,6 +84,9 @@ export const ZPlanPhase = z.strictObject({
   signoffs: ZSignoffRule.optional(),
   comms: z.array(ZComm).max(50, 'at most 50 messages').optional(),
   decisions: z.array(ZDecision).max(100, 'at most 100 decisions').optional(),
+  // evidence (guards LEAVING the phase): success criteria, and red flags that act on their own
+  criteria: z.array(ZCriterion).max(50, 'at most 50 criteria').optional(),
+  redFlags: z.array(ZRedFlag).max(50, 'at most 50 red flags').optional(),
 });
 export type TChecklistItem = z.infer<typeof ZChecklistItem>;
 export type TSignoffRule = z.infer<typeof ZSignoffRule>;
@@ -92,6 +96,8 @@ export const ZPlan = z.strictObject({
   name,
   description: description.optional(),
   owner: z.string().max(LIMITS.nameLength, `at most ${LIMITS.nameLength} characters`).optional(),
+  // what criteria and red flags measure (docs/plan-format.md, Evidence)
+  metrics: z.array(ZMetric).max(100, 'at most 100 metrics').optional(),
   flags: z.array(ZPlanFlag).min(1, 'a plan needs at least one flag').max(LIMITS.flagsPerPlan, maxItems(LIMITS.flagsPerPlan, 'flags per plan')),
   phases: z.array(ZPlanPhase).min(1, 'a plan needs at least one phase').max(LIMITS.phasesPerPlan, maxItems(LIMITS.phasesPerPlan, 'phases per plan')),
 });
@@ -162,9 +168,11 @@ export function validatePlan(input: unknown): PlanResult {
     const flagsRaw = sound(ZLooseFlag, raw.flags) as (TPlanFlag | undefined)[];
     const phasesRaw = sound(ZLoosePhase, raw.phases) as (TPlanPhase | undefined)[];
     semanticChecks(flagsRaw, phasesRaw, problems);
+    problems.push(...evidencePlanProblems(input));
     return { ok: false, problems: dedupe(problems) };
   }
   const minDurations = semanticChecks(plan.flags, plan.phases, problems);
+  problems.push(...evidencePlanProblems(input));
   return problems.length ? { ok: false, problems } : { ok: true, plan, minDurations };
 }
 
