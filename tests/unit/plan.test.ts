@@ -145,6 +145,26 @@ describe('the seed plans in prisma/plans', () => {
     expect([vector('concurrency-4', 'staging'), vector('concurrency-4', 'production')]).toEqual([full(3), full(4)]);
     expect([vector('concurrency-5', 'staging'), vector('concurrency-5', 'production')]).toEqual([full(3), full(5)]);
   });
+
+  it('carry the governance their runbooks ask for (item by item in seeds-governance.test.ts)', () => {
+    const governance = Object.fromEntries(
+      SEEDS.map((key) => [
+        key,
+        Object.fromEntries(
+          loadPlan(key)
+            .plan.phases.map((p) => [p.key, [p.checklist?.length ? 'checklist' : '', p.signoffs ? 'signoffs' : '', p.comms?.length ? 'comms' : '', p.decisions?.length ? 'decisions' : ''].filter(Boolean).join(' ')])
+            .filter(([, g]) => g),
+        ),
+      ]),
+    );
+    expect(governance).toEqual({
+      'market-scan-v2': { dual: 'checklist comms', 'v2-only': 'checklist comms', 'v2-default': 'checklist comms' },
+      'marketplace-v2': { 'opt-in-beta': 'signoffs', 'ab-test': 'signoffs', 'full-migration': 'signoffs' },
+      'matching-engine-v1': { shadow: 'decisions', 'dual-path': 'decisions', cutover: 'decisions', decommission: 'decisions' },
+      'deal-type-awareness': { 'ui-rollout': 'comms' },
+      'assignment-pipeline-v3': { 'production-shadow': 'checklist', 'production-full': 'checklist', 'concurrency-4': 'checklist', 'concurrency-5': 'checklist' },
+    });
+  });
 });
 
 const goodFlags = [
@@ -292,6 +312,54 @@ describe('validatePlan', () => {
     const missing = validatePlan({ key: 'm', name: 'M', flags: [{ key: 'A', type: 'boolean' }], phases: [{ key: 'p', name: 'P' }] });
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.problems.map((p) => p.path)).toEqual(['flags[0].baseline']);
+  });
+});
+
+describe('validatePlan: governance fields', () => {
+  const plan = (phase: Record<string, unknown>) => ({ key: 'gov', name: 'Gov', flags: [{ key: 'ENABLED', type: 'boolean', baseline: false }], phases: [{ key: 'one', name: 'One', ...phase }] });
+
+  it('fills the defaults: checklist items are required, self-approval is not allowed', () => {
+    const r = validatePlan(
+      plan({
+        checklist: [{ key: 'monitoring', text: 'Monitoring configured and tested', owner: 'DevOps Lead' }, { key: 'nice', text: 'Nice to have', required: false }],
+        signoffs: { roles: ['Technical Lead', 'Product Owner'], required: 2 },
+        comms: [{ audience: 'Engineering', when: 'before', template: "We're starting {{phase.name}} of {{rollout.name}}", offset: '7d' }],
+        decisions: [{ issue: 'Duplicate active runs', action: 'rollback' }],
+      }),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.plan.phases[0].checklist?.map((i) => i.required)).toEqual([true, false]);
+    expect(r.plan.phases[0].signoffs).toEqual({ roles: ['Technical Lead', 'Product Owner'], required: 2, allowSelfApproval: false });
+  });
+
+  it('lists every governance problem by path', () => {
+    const r = validatePlan(
+      plan({
+        checklist: [{ key: 'a', text: 'A' }, { key: 'Not A Slug', text: '' }],
+        signoffs: { roles: ['Technical Lead'], required: 0 },
+        comms: [{ audience: 'Engineering', when: 'during', template: 'x' }, { audience: 'Users', when: 'after', template: 'y', offset: '7 days' }],
+        decisions: [{ issue: 'Data corruption' }],
+      }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.path).sort()).toEqual(
+      [
+        'phases[0].checklist[1].key',
+        'phases[0].checklist[1].text',
+        'phases[0].signoffs.required',
+        'phases[0].comms[0].when',
+        'phases[0].decisions[0].action',
+      ].sort(),
+    );
+    // the semantic checks: duplicates, distinct roles, offsets that are durations
+    const fixed = validatePlan(plan({ checklist: [{ key: 'a', text: 'A' }, { key: 'a', text: 'Again' }], signoffs: { roles: ['Technical Lead', 'Technical Lead'], required: 1 }, comms: [{ audience: 'Users', when: 'after', template: 'y', offset: '7 days' }] }));
+    expect(fixed.ok ? [] : fixed.problems).toEqual([
+      { path: 'phases[0].checklist[1].key', message: 'duplicate checklist item a' },
+      { path: 'phases[0].signoffs.roles', message: 'roles must be distinct' },
+      { path: 'phases[0].comms[0].offset', message: '"7 days" is not a duration like 1h, 7d' },
+    ]);
   });
 });
 
