@@ -40,6 +40,8 @@ const READ: Row = { anonymous: 401, viewer: 200, engineer: 200, approver: 200, a
 const PUBLIC: Row = { anonymous: 200, viewer: 200, engineer: 200, approver: 200, admin: 200, flags: 200 };
 const ADMIN_ONLY = (ok: number): Row => ({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: ok, flags: 403 });
 const ENGINEERS = (ok: number): Row => ({ anonymous: 401, viewer: 403, engineer: ok, approver: 403, admin: ok, flags: 403 });
+const SERVICE_TOKENS_REFUSED: Row = { anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 403, flags: 403 };
+const MATRIX_SIGNOFF_ROLE = 'Matrix Lead';
 
 interface Fixture {
   params?: Record<string, string>;
@@ -49,7 +51,8 @@ interface Fixture {
 }
 
 // ── the documented outcomes (docs/api.md, docs/security.md) ─────────────────────────────────
-const EXPECTED_ROUTES: Record<string, { row: Row; fixture?: () => Promise<Fixture> }> = {
+// `tokenRow`: the outcome over a (service) token when it differs from a session's (sign-offs are for people)
+const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () => Promise<Fixture> }> = {
   'GET /api/health': { row: PUBLIC },
   'GET /api/v1/openapi.json': { row: PUBLIC },
   'GET /api/v1/plan.schema.json': { row: PUBLIC },
@@ -64,6 +67,21 @@ const EXPECTED_ROUTES: Record<string, { row: Row; fixture?: () => Promise<Fixtur
   },
   'GET /api/v1/rollouts/{key}/audit': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/rollouts/{key}/readiness': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
+  'POST /api/v1/rollouts/{key}/phases/{phase}/checklist/{item}': {
+    row: { anonymous: 401, viewer: 403, engineer: 200, approver: 200, admin: 200, flags: 403 },
+    fixture: async () => ({ params: { key: await gatedRollout(), phase: 'dual', item: 'monitoring' }, body: { checked: true, evidence: 'matrix' } }),
+  },
+  'GET /api/v1/rollouts/{key}/phases/{phase}/signoffs': { row: READ, fixture: async () => ({ params: { key: await gatedRollout(), phase: 'dual' } }) },
+  'POST /api/v1/rollouts/{key}/phases/{phase}/signoffs': {
+    row: { anonymous: 401, viewer: 201, engineer: 201, approver: 201, admin: 201, flags: 403 },
+    tokenRow: SERVICE_TOKENS_REFUSED,
+    fixture: async () => ({ params: { key: await gatedRollout(), phase: 'dual' }, body: { role: MATRIX_SIGNOFF_ROLE, decision: 'approve', comment: 'matrix' } }),
+  },
+  'DELETE /api/v1/rollouts/{key}/phases/{phase}/signoffs/{role}': {
+    row: { anonymous: 401, viewer: 200, engineer: 200, approver: 200, admin: 200, flags: 403 },
+    tokenRow: SERVICE_TOKENS_REFUSED,
+    fixture: async () => ({ params: { key: await gatedRollout({ signed: true }), phase: 'dual', role: MATRIX_SIGNOFF_ROLE } }),
+  },
   'GET /api/v1/rollouts/{key}/report.md': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/tokens': { row: ADMIN_ONLY(200) },
   'POST /api/v1/tokens': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { name: uniq('matrix'), role: 'viewer' } }) },
@@ -95,6 +113,18 @@ const EXPECTED_ACTIONS: Record<string, { row: Row; input: () => Promise<unknown[
   'lib/actions/tokens.ts#revokeTokenAction': {
     row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
     input: async () => [(await createToken(SYSTEM_ACTOR, { name: uniq('victim'), role: 'viewer' })).id],
+  },
+  'lib/actions/governance.ts#tickChecklistAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 200, approver: 200, admin: 200 }),
+    input: async () => [{ key: await gatedRollout(), phase: 'dual', item: 'monitoring', checked: true }],
+  },
+  'lib/actions/governance.ts#recordSignoffAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 200, engineer: 200, approver: 200, admin: 200 }),
+    input: async () => [{ key: await gatedRollout(), phase: 'dual', role: MATRIX_SIGNOFF_ROLE, decision: 'approve', comment: 'matrix' }],
+  },
+  'lib/actions/governance.ts#withdrawSignoffAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 200, engineer: 200, approver: 200, admin: 200 }),
+    input: async () => [{ key: await gatedRollout({ signed: true }), phase: 'dual', role: MATRIX_SIGNOFF_ROLE }],
   },
   // sign-out always ends in a redirect to the sign-in page (there is nothing to refuse)
   'lib/actions/session.ts#signOutAction': {
@@ -147,10 +177,26 @@ async function draftRollout(): Promise<string> {
   return r.key;
 }
 
+/**
+ * A draft rollout whose first phase has a checklist and a sign-off gate naming the role every
+ * matrix user holds; `signed`: each matrix user already has a standing approval (to withdraw).
+ */
+async function gatedRollout({ signed = false } = {}): Promise<string> {
+  const { plan } = marketScanPlan();
+  plan.phases[0] = { ...plan.phases[0], checklist: [{ key: 'monitoring', text: 'Monitoring configured' }], signoffs: { roles: [MATRIX_SIGNOFF_ROLE], required: 1 } } as (typeof plan.phases)[0];
+  const r = await createRollout(SYSTEM_ACTOR, plan, { requestId: 'matrix' });
+  if (signed) {
+    const row = await prisma().rollout.findUniqueOrThrow({ where: { key: r.key } });
+    const people = await prisma().user.findMany({ where: { id: { in: Object.values(users) as string[] } } });
+    await prisma().signoff.createMany({ data: people.map((u) => ({ rolloutId: row.id, phaseKey: 'dual', role: MATRIX_SIGNOFF_ROLE, userId: u.id, userName: u.name, decision: 'approve', gateHash: 'matrix' })) });
+  }
+  return r.key;
+}
+
 /** counts of every domain table: a refused call must leave them all unchanged */
 async function domainCounts() {
   const db = prisma();
-  const [rollouts, flags, phases, flagValues, audit, tokensN, envs, users_, maxVersion] = await Promise.all([
+  const [rollouts, flags, phases, flagValues, audit, tokensN, envs, users_, maxVersion, checklist, signoffs] = await Promise.all([
     db.rollout.count(),
     db.flag.count(),
     db.phase.count(),
@@ -160,8 +206,10 @@ async function domainCounts() {
     db.environment.count(),
     db.user.count(),
     db.rollout.aggregate({ _sum: { version: true } }),
+    db.checklistItem.count(),
+    db.signoff.count({ where: { withdrawnAt: null } }),
   ]);
-  return { rollouts, flags, phases, flagValues, audit, tokens: tokensN, envs, users: users_, versions: maxVersion._sum.version ?? 0 };
+  return { rollouts, flags, phases, flagValues, audit, tokens: tokensN, envs, users: users_, versions: maxVersion._sum.version ?? 0, checklist, signoffs };
 }
 
 async function callRoute(handler: Handler, id: string, who: Who, via: 'token' | 'session', fx: Fixture, subrequest: boolean): Promise<Response> {
@@ -201,7 +249,7 @@ beforeAll(async () => {
   await ensureEnvironments();
   for (const role of ['viewer', 'engineer', 'approver', 'admin'] as const) {
     tokens[role] = await tokenFor(role);
-    users[role] = (await prisma().user.create({ data: { email: `${role}@matrix.test`, name: `${role} (matrix)`, role, passwordHash: await hashPassword('x') } })).id;
+    users[role] = (await prisma().user.create({ data: { email: `${role}@matrix.test`, name: `${role} (matrix)`, role, signoffRoles: [MATRIX_SIGNOFF_ROLE], passwordHash: await hashPassword('x') } })).id;
   }
   tokens.flags = await tokenFor('flags', 'production');
   await discover();
@@ -234,7 +282,7 @@ describe('authorization matrix', () => {
             const logBefore = await prisma().securityEvent.count();
             const res = await callRoute(r.handler, r.id, who, via, fx, subrequest);
             calls++;
-            const want = spec.row[who];
+            const want = (via === 'token' && spec.tokenRow ? spec.tokenRow : spec.row)[who];
             const label = `${r.id} as ${who} via ${via}${subrequest ? ' +x-middleware-subrequest' : ''}`;
             if (res.status !== want) problems.push(`${label}: got ${res.status} (${(await res.text()).slice(0, 160)}), expected ${want}`);
             if (res.status === 401 || res.status === 403) {
