@@ -52,8 +52,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await prisma().$disconnect().catch(() => {});
+  // the server first: a client stuck on a failed test's blackhole must not keep it running
   await pg?.destroy();
+  await prisma().$disconnect().catch(() => {});
 }, 30_000);
 
 /**
