@@ -5,7 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { AppError, badRequest, payloadTooLarge, problemHeaders, toProblem, unsupportedMediaType } from './errors';
 import { formatPath } from './domain/plan';
-import { findUnsafeInput, formatBytes, LIMITS, textProblem, type InputProblem } from './limits';
+import { findUnsafeInput, formatBytes, LIMITS, textProblem, yamlNestingProblem, type InputProblem } from './limits';
 import type { Actor } from './auth/actor';
 import { requestActor, resolvedActorOf } from './auth/session';
 import { isLogged, recordSecurityEvent } from './security/log';
@@ -95,6 +95,11 @@ export async function readBody(req: Request, { allowYaml = false } = {}): Promis
   const text = await readText(req, LIMITS.bodyBytes);
   let data: unknown;
   if (isYaml) {
+    const deep = yamlNestingProblem(text);
+    if (deep) {
+      const message = `nested deeper than ${LIMITS.depth} levels (at line ${deep.line}, column ${deep.column})`;
+      throw badRequest(`the YAML is ${message}`, { errors: [{ path: '(body)', message }] });
+    }
     try {
       data = parseYaml(text, { prettyErrors: true });
     } catch (e) {

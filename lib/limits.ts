@@ -1,6 +1,7 @@
 // Input limits, defined once. The REST boundary (lib/http.ts), the plan schema
 // (lib/domain/plan.ts) and the service input schemas read them from here; docs/api.md and
 // docs/plan-format.md list them in a "Limits" table. Pure: no I/O, usable from lib/domain.
+import { Lexer, Parser } from 'yaml';
 
 export const LIMITS = {
   /** a request body, in bytes (1 MiB); larger is a 413 before it is read whole */
@@ -88,6 +89,63 @@ export function findUnsafeInput(value: unknown, maxDepth: number = LIMITS.depth)
       const p = textProblem(k);
       if (p) return { path, message: `the key ${JSON.stringify(k)} ${p}` };
       stack.push({ v: child, path: [...path, k] });
+    }
+  }
+  return null;
+}
+
+// yaml's Lexer marks a document start, a flow end and a scalar with these; they are not source text
+const LEXER_CONTROL = new Set(['\u0002', '\u0018', '\u001f']);
+
+/**
+ * Past this, YAML is refused before it is composed. Well above LIMITS.depth, so a plan nested a
+ * little too deep still gets the exact path from findUnsafeInput; well below what the composer's
+ * recursion survives.
+ */
+export const YAML_GUARD_DEPTH = LIMITS.depth * 4;
+
+type CstNode = { type?: string; offset?: number; value?: unknown; items?: { key?: unknown; value?: unknown }[] };
+
+/**
+ * Where YAML text first nests deeper than `maxDepth` collections (1-based line and column), or
+ * null. Measured on yaml's concrete syntax tree, which its Parser builds without recursion, so
+ * it runs before the composer, which recurses: text nested thousands deep ends its stack, and
+ * when that happens inside V8's RegExp compiler the whole process dies ("RegExpCompiler
+ * Allocation failed"), not just the request. Never deeper than the parsed value, so anything it
+ * lets through is then checked by findUnsafeInput as JSON is.
+ */
+export function yamlNestingProblem(text: string, maxDepth: number = YAML_GUARD_DEPTH): { line: number; column: number } | null {
+  const at = (offset: number) => {
+    const before = text.slice(0, offset);
+    return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+  };
+  // flow collections first, on the lexer's tokens (fast, stops at once): `[[[[…` is the cheap attack
+  let flow = 0;
+  let offset = 0;
+  for (const tok of new Lexer().lex(text)) {
+    if (tok === '[' || tok === '{') {
+      if (++flow > maxDepth) return at(offset);
+    } else if (tok === ']' || tok === '}') flow--;
+    // the lexer's control tokens (document start, scalar, flow end) are not source text
+    if (!LEXER_CONTROL.has(tok)) offset += tok.length;
+  }
+  // then block collections (and both mixed), on the syntax tree
+  for (const doc of new Parser().parse(text)) {
+    const stack: { node: unknown; depth: number }[] = [{ node: doc, depth: 0 }];
+    while (stack.length) {
+      const { node, depth } = stack.pop()!;
+      const n = node as CstNode | null;
+      if (!n || typeof n !== 'object') continue;
+      if (n.type === 'document') {
+        stack.push({ node: n.value, depth });
+        continue;
+      }
+      if (n.type !== 'block-map' && n.type !== 'block-seq' && n.type !== 'flow-collection') continue;
+      if (depth + 1 > maxDepth) return at(n.offset ?? 0);
+      for (const item of n.items ?? []) {
+        stack.push({ node: item.key, depth: depth + 1 });
+        stack.push({ node: item.value, depth: depth + 1 });
+      }
     }
   }
   return null;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ACTIONS } from '@/lib/domain/lifecycle';
 import { badRequest, type ActionResult } from '@/lib/errors';
 import { parseWith } from '@/lib/http';
+import { LIMITS, yamlNestingProblem } from '@/lib/limits';
 import type { RolloutDetail } from '@/lib/queries/rollouts';
 import { createRollout } from '@/lib/services/create-rollout';
 import { transitionRollout, ZTransitionSchema } from '@/lib/services/transition-rollout';
@@ -25,6 +26,12 @@ export async function transitionAction(input: TTransitionActionSchema): Promise<
 export async function createRolloutAction(source: string): Promise<ActionResult<{ key: string }>> {
   return runAction('createRollout', async ({ actor, requestId }) => {
     if (typeof source !== 'string' || !source.trim()) throw badRequest('the plan is empty: paste a plan in YAML or JSON');
+    // before the (recursive) YAML composer: deep nesting would end its stack (lib/limits.ts)
+    const deep = yamlNestingProblem(source);
+    if (deep) {
+      const message = `nested deeper than ${LIMITS.depth} levels (at line ${deep.line}, column ${deep.column})`;
+      throw badRequest(`the plan is ${message}`, { errors: [{ path: '(plan)', message }] });
+    }
     let doc: unknown;
     try {
       doc = parseYaml(source, { prettyErrors: true });
