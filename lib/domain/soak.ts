@@ -57,15 +57,19 @@ export function formatSpan(seconds: number): string {
  * it passes only when the current evaluation passes AND the soak covers `for`. A current pass
  * still soaking is a fail with the time left (like a minimum duration not yet elapsed).
  * `evaluations` are the stored ones; the current result is expected among them (the worker
- * stores it before asking), and is counted as the latest if it is not.
+ * stores it before asking), and is counted as the latest if it is not. Evaluations further
+ * apart than `maxGapSeconds` (default: 5 intervals, at least 15 min) break the soak: nobody
+ * watched in between, so that time is not "held" — a short restart does not reset it.
  */
-export function toVerdict(criterion: TCriterion, result: CriterionResult, evaluations: readonly StoredEvaluation[] = [], now: Date, index?: number): CriterionVerdict {
+export function toVerdict(criterion: TCriterion, result: CriterionResult, evaluations: readonly StoredEvaluation[] = [], now: Date, opts: { index?: number; maxGapSeconds?: number } = {}): CriterionVerdict {
   const t = timingOf(criterion);
+  const index = opts.index;
+  const maxGap = opts.maxGapSeconds ?? defaultMaxGap(t.interval);
   const extra = { value: result.value ?? null, n: result.n, interval: result.interval ?? null, reason: result.reason ?? null, window: criterion.window, criterion: index ?? null, key: criterionKey(criterion) };
   if (!t.for) return { kind: result.kind, status: result.status, detail: result.detail, ...extra };
   const latest = [...evaluations].sort((a, b) => b.at.getTime() - a.at.getTime())[0];
   const stored = latest && latest.at.getTime() === now.getTime() ? evaluations : [...evaluations, { at: now, status: result.status }];
-  const s = soak(stored, t.for, now);
+  const s = soak(stored, t.for, now, maxGap);
   const soakExtra = { soak: { heldSeconds: s.heldSeconds, requiredSeconds: s.requiredSeconds, leftSeconds: s.leftSeconds, since: s.since?.toISOString() ?? null } };
   if (result.status !== 'pass') return { kind: result.kind, status: result.status, detail: `${result.detail}; soak restarts when it passes (needs ${formatSpan(t.for)})`, ...extra, ...soakExtra };
   const held = `held ${formatSpan(s.heldSeconds)} of ${formatSpan(t.for)}`;
@@ -76,6 +80,11 @@ export function toVerdict(criterion: TCriterion, result: CriterionResult, evalua
     ...extra,
     ...soakExtra,
   };
+}
+
+/** How far apart two evaluations may be and still count as one soak: 5 intervals, at least 15 min. */
+export function defaultMaxGap(intervalSeconds: number): number {
+  return Math.max(5 * intervalSeconds, 15 * 60);
 }
 
 /** A short stable id of a criterion's content: stored evaluations are keyed by it, so an edited criterion starts a new soak. */
