@@ -275,7 +275,8 @@ export function evaluateCriterion(c: TCondition, evidence: Evidence, now: Date, 
   if (c.kind === 'compatibility') return evaluateCompatibility(c, evidence, clip);
   const metric = opts.metrics?.find((m) => m.key === c.metric);
   const arms = evidence.metrics?.[c.metric] ?? {};
-  const fullWindow = !evidence.since || now.getTime() - windowSeconds * 1000 >= evidence.since.getTime();
+  // an empty window is a real 0 only when we know evidence was expected for all of it
+  const fullWindow = !!evidence.since && now.getTime() - windowSeconds * 1000 >= evidence.since.getTime();
   if (c.kind === 'metric') return evaluateMetric(c, metric, arms[c.arm], clip, fullWindow);
   return evaluateRelative(c, metric, arms, clip, opts);
 }

@@ -111,6 +111,8 @@ describe('metric', () => {
     const zero: TCondition = { kind: 'metric', metric: 'runs', arm: 'candidate', stat: 'count', op: '<', value: 1, window: '1h' };
     expect(evaluateCriterion(zero, { metrics: {}, since: at(-7200) }, NOW)).toMatchObject({ status: 'pass', value: 0 });
     expect(evaluateCriterion(zero, { metrics: {}, since: at(1800) }, NOW)).toMatchObject({ status: 'inconclusive', reason: 'no-data' });
+    // without knowing when evidence started to count, an empty window is no reading at all
+    expect(evaluateCriterion(zero, { metrics: {} }, NOW)).toMatchObject({ status: 'inconclusive', reason: 'no-data' });
     expect(evaluateCriterion(zero, { metrics: { runs: { candidate: { error: 'timeout' } } }, since: at(-7200) }, NOW)).toMatchObject({ status: 'inconclusive' });
     // a mean over an empty window is never 0
     expect(evaluateCriterion({ ...zero, stat: 'mean' }, { metrics: {}, since: at(-7200) }, NOW)).toMatchObject({ status: 'inconclusive' });
