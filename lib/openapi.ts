@@ -332,7 +332,7 @@ export function openApiDocument(): Record<string, unknown> {
         AuditEvent: {
           type: 'object',
           required: ['id', 'at', 'actor', 'action', 'reason'],
-          properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' }, actor: { type: 'object' }, action: { type: 'string' }, from: { type: 'object' }, to: { type: 'object' }, flagsBefore: {}, flagsAfter: {}, reason: { type: 'string' }, requestId: { type: ['string', 'null'] } },
+          properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' }, actor: { type: 'object' }, action: { type: 'string' }, from: { type: 'object' }, to: { type: 'object' }, flagsBefore: {}, flagsAfter: {}, reason: { type: 'string' }, requestId: { type: ['string', 'null'] }, details: { description: 'what the action recorded: for start/promote the frozen `readiness` (and `override`, `overriddenReasons`); for checklist and sign-off events what changed' } },
         },
         Plan: planJsonSchema(),
       },

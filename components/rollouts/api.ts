@@ -1,5 +1,7 @@
 'use client';
 // Client-side reads for TanStack Query: the same REST API scripts use, with the session cookie.
+import type { Readiness } from '@/lib/domain/readiness';
+import type { SignoffSheet } from '@/lib/queries/governance';
 import type { AuditEntry, RolloutDetail, RolloutSummary } from '@/lib/queries/rollouts';
 
 export class ApiError extends Error {
@@ -29,11 +31,18 @@ export const rolloutKeys = {
   list: ['rollouts'] as const,
   detail: (key: string) => ['rollout', key] as const,
   audit: (key: string) => ['rollout', key, 'audit'] as const,
+  readiness: (key: string) => ['rollout', key, 'readiness'] as const,
+  signoffs: (key: string, phase: string) => ['rollout', key, 'signoffs', phase] as const,
 };
 
 export const fetchRollouts = () => getJson<{ rollouts: RolloutSummary[] }>('/api/v1/rollouts').then((r) => r.rollouts);
 export const fetchRollout = (key: string) => getJson<RolloutDetail>(`/api/v1/rollouts/${encodeURIComponent(key)}`);
 export const fetchAudit = (key: string) => getJson<{ events: AuditEntry[] }>(`/api/v1/rollouts/${encodeURIComponent(key)}/audit`).then((r) => r.events);
+
+export type ReadinessView = Readiness & { key: string; version: number };
+export const fetchReadiness = (key: string) => getJson<ReadinessView>(`/api/v1/rollouts/${encodeURIComponent(key)}/readiness`);
+export const fetchSignoffs = (key: string, phase: string) =>
+  getJson<SignoffSheet>(`/api/v1/rollouts/${encodeURIComponent(key)}/phases/${encodeURIComponent(phase)}/signoffs`);
 
 /** how often open pages re-read, so two people see each other's changes without reloading */
 export const POLL_MS = 3_000;

@@ -1,4 +1,7 @@
 import type { AuditEntry } from '@/lib/queries/rollouts';
+import type { Reason, Readiness } from '@/lib/domain/readiness';
+import { Badge } from '@/components/ui/badge';
+import { ReasonList } from './readiness-panel';
 import { TimeAgo } from '@/components/ui/time-ago';
 import { ACTION_PAST, describeValue, sameValue } from '@/lib/format';
 
@@ -21,6 +24,35 @@ export function flagChanges(before: unknown, after: unknown): { flag: string; fr
   return out;
 }
 
+interface GovernanceDetails {
+  phase?: string;
+  item?: string;
+  text?: string;
+  role?: string;
+  userName?: string;
+  evidence?: string | null;
+  override?: boolean;
+  overriddenReasons?: Reason[];
+  readiness?: Readiness;
+  withdrawn?: { decision: string };
+}
+
+const GOVERNANCE_PAST: Record<string, string> = {
+  'checklist.tick': 'ticked',
+  'checklist.untick': 'unticked',
+  'signoff.approve': 'approved',
+  'signoff.reject': 'rejected',
+  'signoff.withdraw': 'withdrew a sign-off',
+};
+
+/** "ticked “Runbook reviewed” (beta)", "approved entering beta as Technical Lead" */
+function governanceLine(action: string, d: GovernanceDetails): string | null {
+  if (action.startsWith('checklist.')) return `${GOVERNANCE_PAST[action]} “${d.text ?? d.item}” (entering ${d.phase})`;
+  if (action === 'signoff.withdraw') return `withdrew their ${d.withdrawn?.decision === 'reject' ? 'rejection' : 'approval'} of entering ${d.phase} as ${d.role}`;
+  if (action.startsWith('signoff.')) return `${GOVERNANCE_PAST[action]} entering ${d.phase} as ${d.role}`;
+  return null;
+}
+
 const text = (v: unknown) => (v === undefined || v === null ? '∅' : describeValue(v).summary);
 
 export function AuditTrail({ events, environments }: { events: AuditEntry[]; environments: string[] }) {
@@ -29,11 +61,18 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
     <ol className="space-y-4" data-testid="audit-trail">
       {events.map((e) => {
         const changes = flagChanges(e.flagsBefore, e.flagsAfter);
+        const d = (e.details ?? {}) as GovernanceDetails;
+        const gov = governanceLine(e.action, d);
         return (
           <li key={e.id} className="relative border-l-2 border-slate-200 pl-4" data-testid="audit-entry" data-action={e.action}>
             <div className="flex flex-wrap items-baseline gap-x-2 text-sm">
               <span className="font-medium text-slate-900">{e.actor.name}</span>
-              <span className="text-slate-700">{ACTION_PAST[e.action] ?? e.action}</span>
+              <span className="text-slate-700">{gov ?? ACTION_PAST[e.action] ?? e.action}</span>
+              {d.override && (
+                <Badge tone="red" className="font-bold tracking-wide" data-testid="override-badge">
+                  <span aria-hidden="true">⚠&nbsp;</span>OVERRIDE
+                </Badge>
+              )}
               {e.from.phase !== e.to.phase || e.action === 'start' ? (
                 <span className="text-slate-600">
                   {e.from.phase ?? (e.action === 'create' ? '' : 'baseline')} → {e.to.phase ?? 'baseline'}
@@ -49,7 +88,23 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 · v{e.to.version ?? '—'}
               </span>
             </div>
-            {e.reason && <p className="mt-1 text-sm text-slate-700">“{e.reason}”</p>}
+            {e.reason && <p className="mt-1 text-sm text-slate-700">{e.action.startsWith('checklist.') ? 'Evidence: ' : ''}“{e.reason}”</p>}
+            {d.override && d.overriddenReasons && (
+              <div className="mt-1.5 rounded-md bg-red-50 p-2 ring-1 ring-red-200" data-testid="overridden-reasons">
+                <div className="text-xs font-semibold text-red-900">The gate was not ready; overridden:</div>
+                <ReasonList reasons={d.overriddenReasons} testId="overridden-reason-list" />
+              </div>
+            )}
+            {d.readiness && (
+              <details className="mt-1.5 text-sm" data-testid="frozen-readiness">
+                <summary className="cursor-pointer text-xs text-slate-600">
+                  Readiness at that moment: {d.readiness.ready ? 'ready' : 'not ready'} ({d.readiness.reasons.length} {d.readiness.reasons.length === 1 ? 'guard' : 'guards'})
+                </summary>
+                <div className="mt-1.5">
+                  <ReasonList reasons={d.readiness.reasons} testId="frozen-reasons" />
+                </div>
+              </details>
+            )}
             {changes.length > 0 && (
               <ul className="mt-1.5 space-y-0.5">
                 {changes.map((c) => (

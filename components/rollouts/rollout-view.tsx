@@ -5,11 +5,15 @@ import { useState, useSyncExternalStore } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { can, type Role } from '@/lib/auth/actor';
 import { transition, TRANSITIONS, type RolloutAction } from '@/lib/domain/lifecycle';
 import { ACTION_PAST, formatElapsed } from '@/lib/format';
 import type { AuditEntry, RolloutDetail } from '@/lib/queries/rollouts';
-import { fetchAudit, fetchRollout, POLL_MS, rolloutKeys } from './api';
+import { fetchAudit, fetchReadiness, fetchRollout, fetchSignoffs, POLL_MS, rolloutKeys } from './api';
 import { AuditTrail } from './audit-trail';
+import { ChecklistPanel } from './checklist-panel';
+import { ReadinessPanel } from './readiness-panel';
+import { SignoffSheet } from './signoff-sheet';
 import { FlagTable } from './flag-table';
 import { FlagValue } from './flag-value';
 import { PhaseStepper } from './phase-stepper';
@@ -62,17 +66,24 @@ function Soak({ rollout }: { rollout: RolloutDetail }) {
   );
 }
 
-export function RolloutView({ initial, initialAudit, canTransition }: { initial: RolloutDetail; initialAudit: AuditEntry[]; canTransition: boolean }) {
+export function RolloutView({ initial, initialAudit, canTransition, role }: { initial: RolloutDetail; initialAudit: AuditEntry[]; canTransition: boolean; role?: Role }) {
   const qc = useQueryClient();
   const key = initial.key;
   const { data: rollout = initial } = useQuery({ queryKey: rolloutKeys.detail(key), queryFn: () => fetchRollout(key), initialData: initial, refetchInterval: POLL_MS });
   const { data: audit = initialAudit } = useQuery({ queryKey: rolloutKeys.audit(key), queryFn: () => fetchAudit(key), initialData: initialAudit, refetchInterval: POLL_MS });
+  const { data: readiness } = useQuery({ queryKey: rolloutKeys.readiness(key), queryFn: () => fetchReadiness(key), refetchInterval: POLL_MS });
+  const gate = readiness?.to?.key ?? null;
+  const { data: sheet } = useQuery({ queryKey: rolloutKeys.signoffs(key, gate ?? ''), queryFn: () => fetchSignoffs(key, gate!), enabled: !!gate, refetchInterval: POLL_MS });
+  const who = role ? { kind: 'user' as const, id: null, name: '', role } : null;
+  const canTick = can(who, 'checklist.tick');
+  const canOverride = can(who, 'rollout.override');
   const [action, setAction] = useState<RolloutAction | null>(null);
   const [notice, setNotice] = useState<{ tone: 'success' | 'warning'; text: string } | null>(null);
   const [selected, setSelected] = useState<number | null>(rollout.currentPhase?.index ?? null);
   const shownPhase = rollout.phases[selected ?? rollout.currentPhase?.index ?? 0];
 
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: rolloutKeys.detail(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.audit(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.list })]);
+  // every query of this rollout (detail, audit, readiness, sign-off sheets) starts with ['rollout', key]
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: rolloutKeys.detail(key) }), qc.invalidateQueries({ queryKey: rolloutKeys.list })]);
 
   const actions = canTransition ? rollout.allowedActions : [];
   // the lifecycle table decides whether this promote ends the rollout
@@ -106,6 +117,11 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
                   {a === 'promote' && promoteCompletes ? 'Complete' : TRANSITIONS[a].label}
                 </Button>
               ))}
+              {readiness && readiness.action && actions.includes(readiness.action) && !readiness.ready && (
+                <a href="#readiness" className="self-center text-sm font-medium text-red-800 underline" data-testid="why-blocked">
+                  <span aria-hidden="true">✗ </span>Why is this blocked?
+                </a>
+              )}
             </div>
           )}
         </div>
@@ -159,6 +175,25 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
         </div>
       </Card>
 
+      {readiness?.action && (
+        <div id="readiness" className="scroll-mt-4">
+          <Card title={`Readiness: ${readiness.action === 'start' ? 'start' : readiness.to ? 'promote' : 'complete'}${readiness.to ? ` into ${readiness.to.name}` : ''}`}>
+            <ReadinessPanel readiness={readiness} />
+          </Card>
+        </div>
+      )}
+
+      {gate && (
+        <div className="grid gap-6 lg:grid-cols-2">
+          <Card title={`Checklist: entering ${readiness?.to?.name ?? gate}`}>
+            <ChecklistPanel rolloutKey={key} readiness={readiness} canTick={canTick} onChanged={() => void refresh()} />
+          </Card>
+          <Card title={`Sign-offs: entering ${readiness?.to?.name ?? gate}`}>
+            <SignoffSheet sheet={sheet} canPromote={canTransition} onChanged={() => void refresh()} />
+          </Card>
+        </div>
+      )}
+
       <Card title="Flag state">
         <FlagTable rollout={rollout} />
       </Card>
@@ -170,6 +205,8 @@ export function RolloutView({ initial, initialAudit, canTransition }: { initial:
       <TransitionDialog
         rollout={rollout}
         action={action}
+        readiness={readiness}
+        canOverride={canOverride}
         onClose={() => setAction(null)}
         onDone={(r) => {
           qc.setQueryData(rolloutKeys.detail(key), r);

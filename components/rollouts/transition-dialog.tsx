@@ -9,7 +9,9 @@ import { flagStateFor } from '@/lib/domain/flag-state';
 import { transition, TRANSITIONS, type RollbackTarget, type RolloutAction, type RolloutStatus } from '@/lib/domain/lifecycle';
 import type { ActionResult } from '@/lib/errors';
 import { describeValue, sameValue } from '@/lib/format';
+import type { Readiness, Reason } from '@/lib/domain/readiness';
 import type { RolloutDetail } from '@/lib/queries/rollouts';
+import { ReasonList } from './readiness-panel';
 
 const CONFIRM_VARIANT: Record<RolloutAction, 'primary' | 'danger' | 'warning'> = {
   start: 'primary',
@@ -43,12 +45,18 @@ function preview(r: RolloutDetail, action: RolloutAction, target: RollbackTarget
 export function TransitionDialog({
   rollout,
   action,
+  readiness,
+  canOverride = false,
   onClose,
   onDone,
   onConflict,
 }: {
   rollout: RolloutDetail;
   action: RolloutAction | null;
+  /** readiness of the next step (start/promote): its failing reasons are shown before confirming */
+  readiness?: Readiness;
+  /** may take a gated step that is not ready (permission rollout.override) */
+  canOverride?: boolean;
   onClose: () => void;
   onDone: (r: RolloutDetail) => void;
   onConflict: (message: string) => void;
@@ -56,12 +64,17 @@ export function TransitionDialog({
   const [reason, setReason] = useState('');
   const [to, setTo] = useState('baseline');
   const [error, setError] = useState<string | null>(null);
+  const [override, setOverride] = useState(false);
+  // the reasons of a 409 not_ready: the gate as the server saw it when refusing
+  const [refused, setRefused] = useState<Reason[] | null>(null);
   const mutation = useMutation<ActionResult<RolloutDetail>, Error, Parameters<typeof transitionAction>[0]>({ mutationFn: (input) => transitionAction(input) });
 
   const close = () => {
     setReason('');
     setTo('baseline');
     setError(null);
+    setOverride(false);
+    setRefused(null);
     onClose();
   };
 
@@ -70,6 +83,8 @@ export function TransitionDialog({
   const t = TRANSITIONS[action];
   const target: RollbackTarget = to === 'baseline' ? { kind: 'baseline' } : { kind: 'phase', index: rollout.phases.findIndex((p) => p.key === to) };
   const p = preview(rollout, action, target);
+  const gated = action === 'start' || action === 'promote';
+  const failing = refused ?? (gated && readiness && readiness.action === action && !readiness.ready ? readiness.reasons.filter((r) => r.status !== 'pass') : []);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -87,6 +102,7 @@ export function TransitionDialog({
         expectedVersion: rollout.version,
         reason: reason.trim(),
         ...(action === 'rollback' ? { to } : {}),
+        ...(gated && override ? { override: true } : {}),
       });
     } catch {
       setError('The request did not reach Switchyard. Check your connection and try again.');
@@ -95,6 +111,10 @@ export function TransitionDialog({
     if (res.ok) {
       close();
       onDone(res.data);
+    } else if (res.error.code === 'conflict' && res.error.reasonCode === 'not_ready') {
+      // not a stale page: the gate is not ready; show why, and keep the dialog open
+      setRefused((res.error.reasons as Reason[] | undefined) ?? []);
+      setError(`Not ready to ${action}: the gate refused it.${canOverride ? ' Tick "Override the gate" to go ahead anyway (it is recorded loudly).' : ''}`);
     } else if (res.error.code === 'conflict') {
       close();
       onConflict(res.error.message);
@@ -140,6 +160,25 @@ export function TransitionDialog({
             <p className="mt-1 text-slate-600">No flag changes{action === 'pause' ? ': flags hold their current values; promotion is refused while paused' : ''}.</p>
           )}
         </div>
+        {gated && failing.length > 0 && (
+          <div className="space-y-2 rounded-md bg-red-50 p-3 ring-1 ring-red-200" data-testid="transition-blockers">
+            <div className="text-sm font-medium text-red-900">
+              <span aria-hidden="true">✗ </span>Not ready: {failing.length} {failing.length === 1 ? 'guard fails' : 'guards fail'}
+            </div>
+            <ReasonList reasons={failing} testId="transition-reasons" />
+            {canOverride ? (
+              <label className="flex items-start gap-2 text-sm text-red-900">
+                <input type="checkbox" className="mt-0.5" checked={override} onChange={(e) => setOverride(e.target.checked)} data-testid="override-gate" />
+                <span>
+                  <span className="font-semibold">Override the gate</span> — {TRANSITIONS[action].label.toLowerCase()} anyway. The override and these reasons go on the record; the reason below is still
+                  required.
+                </span>
+              </label>
+            ) : (
+              <p className="text-xs text-red-900">Only an admin may override a gate. Tick the checklist and collect the sign-offs, or wait for the minimum duration.</p>
+            )}
+          </div>
+        )}
         <div>
           <label htmlFor="reason" className="block text-sm font-medium text-slate-800">
             Reason <span className="text-red-600">*</span>
@@ -159,7 +198,7 @@ export function TransitionDialog({
         <div className="flex justify-end gap-2">
           <Button onClick={close}>Cancel</Button>
           <Button type="submit" variant={CONFIRM_VARIANT[action]} disabled={mutation.isPending || !!p.error} data-testid="confirm-transition">
-            {mutation.isPending ? 'Working…' : `${t.label}`}
+            {mutation.isPending ? 'Working…' : gated && override ? `${t.label} (override)` : `${t.label}`}
           </Button>
         </div>
       </form>

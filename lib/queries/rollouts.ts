@@ -194,6 +194,8 @@ export interface AuditEntry {
   flagsAfter: unknown;
   reason: string;
   requestId: string | null;
+  /** what the action recorded: for start/promote the frozen readiness (and override + overriddenReasons); for checklist/sign-off events what changed */
+  details: unknown;
 }
 
 export async function listAudit(
@@ -220,5 +222,6 @@ export async function listAudit(
     flagsAfter: e.flagsAfter,
     reason: e.reason,
     requestId: e.requestId,
+    details: e.details ?? null,
   }));
 }

@@ -20,5 +20,5 @@ export default async function RolloutPage({ params }: { params: Promise<{ key: s
     throw e;
   });
   const [rollout, audit] = loaded;
-  return <RolloutView initial={rollout} initialAudit={audit} canTransition={can(actor, 'rollout.transition')} />;
+  return <RolloutView initial={rollout} initialAudit={audit} canTransition={can(actor, 'rollout.transition')} role={actor.role} />;
 }
