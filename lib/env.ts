@@ -21,6 +21,8 @@ const ZEnv = z.object({
   // more origins to trust, comma-separated (e.g. a second hostname for the same instance)
   SWITCHYARD_TRUSTED_ORIGINS: z.string().optional(),
   PORT: z.coerce.number().int().positive().max(65535).optional(),
+  // evidence (metric samples, comparisons) older than this is refused at ingest
+  SWITCHYARD_EVIDENCE_RETENTION_DAYS: z.coerce.number('SWITCHYARD_EVIDENCE_RETENTION_DAYS must be a number of days').int('SWITCHYARD_EVIDENCE_RETENTION_DAYS must be a whole number of days').min(1, 'SWITCHYARD_EVIDENCE_RETENTION_DAYS must be at least 1').max(3650, 'SWITCHYARD_EVIDENCE_RETENTION_DAYS must be at most 3650').default(90),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 export type Env = z.infer<typeof ZEnv>;

@@ -2,7 +2,8 @@
 // lives inside the use case, never only in a proxy/middleware (cf. CVE-2025-29927).
 import { forbidden } from '../errors';
 
-export const ROLES = ['viewer', 'engineer', 'approver', 'admin', 'flags'] as const;
+// flags: a flag-read token of one environment; metrics: pushes evidence and reads readiness, nothing else
+export const ROLES = ['viewer', 'engineer', 'approver', 'admin', 'flags', 'metrics'] as const;
 export type Role = (typeof ROLES)[number];
 /** roles a person or an API token can hold for the management API */
 export const MANAGEMENT_ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
@@ -28,7 +29,9 @@ export const PERMISSIONS = {
   'rollout.transition': ['engineer', 'admin'],
   // take a step whose gate is not ready (loud: shown on the rollout, in the audit and the report)
   'rollout.override': ['admin'],
-  'readiness.read': ['viewer', 'engineer', 'approver', 'admin'],
+  'readiness.read': ['viewer', 'engineer', 'approver', 'admin', 'metrics'],
+  // push metric samples and dual-run comparisons (a metrics token may be limited to some rollouts)
+  'evidence.write': ['engineer', 'admin', 'metrics'],
   // tick / untick a phase's checklist items
   'checklist.tick': ['engineer', 'approver', 'admin'],
   // record or withdraw a sign-off; the person must also hold the sign-off role the gate names

@@ -14,7 +14,7 @@ export const FLAGS_CHANNEL = 'switchyard_flags';
 
 export interface TokenRecord {
   id: string | null;
-  role: 'viewer' | 'engineer' | 'approver' | 'admin' | 'flags';
+  role: 'viewer' | 'engineer' | 'approver' | 'admin' | 'flags' | 'metrics';
   environmentId: string | null;
 }
 

@@ -1,0 +1,175 @@
+// What the two evidence ingest use cases (ingest-metrics.ts, ingest-comparisons.ts) share: the
+// batch envelope's limits, the rollout scope of a metrics token, the `at` rule, the list of bad
+// items, and Idempotency-Key handling — stored in Postgres in the batch's own transaction, so a
+// retried batch counts once even across replicas and restarts.
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { authorize, type Actor } from '../auth/actor';
+import { prisma, type Tx } from '../db';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { env } from '../env';
+import { formatPath } from '../domain/plan';
+import { LIMITS, textProblem } from '../limits';
+
+/** Items in one batch (samples or results). A 1 MiB body also bounds it (LIMITS.bodyBytes). */
+export const EVIDENCE_BATCH_MAX = 10_000;
+/** `at` may be this far ahead of the server's clock (clock skew), no further */
+export const EVIDENCE_MAX_FUTURE_MS = 5 * 60 * 1000;
+export const IDEMPOTENCY_KEY_MAX = 200;
+
+export type EvidenceScope = 'metrics' | 'comparisons';
+
+export interface ItemError {
+  path: string;
+  message: string;
+}
+
+export interface EvidenceBatchInput<T> {
+  key: string;
+  items: T;
+  /** the Idempotency-Key header, if sent */
+  idempotencyKey?: string | null;
+  requestId?: string;
+  /** the server's clock (tests) */
+  now?: Date;
+}
+
+export interface EvidenceBatchResult<R> {
+  status: number;
+  body: R;
+  /** true when this is the stored response of an earlier batch with the same Idempotency-Key */
+  replayed: boolean;
+}
+
+/**
+ * A metrics token may be limited to some rollouts (api_tokens.rollout_keys; empty = all). Checked
+ * before the rollout is looked up, so a limited token cannot learn which other keys exist.
+ */
+export async function assertRolloutInScope(db: Tx | ReturnType<typeof prisma>, actor: Actor, key: string): Promise<void> {
+  if (actor.kind !== 'token' || !actor.id || actor.role !== 'metrics') return;
+  const t = await db.apiToken.findUnique({ where: { id: actor.id }, select: { rolloutKeys: true } });
+  const keys = t?.rolloutKeys ?? [];
+  if (keys.length && !keys.includes(key)) {
+    throw forbidden(`this token may only push evidence for rollout${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}, not "${key}"`);
+  }
+}
+
+/** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
+export function checkIdempotencyKey(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null;
+  const k = raw.trim();
+  const problem = !k
+    ? 'must not be empty'
+    : k.length > IDEMPOTENCY_KEY_MAX
+      ? `longer than ${IDEMPOTENCY_KEY_MAX} characters`
+      : !/^[\x21-\x7e]+$/.test(k)
+        ? 'only visible ASCII characters (no spaces)'
+        : null;
+  if (problem) throw badRequest(`Idempotency-Key: ${problem}`, { errors: [{ path: 'Idempotency-Key', message: problem }] });
+  return k;
+}
+
+/** The time window `at` must fall in, as a problem message or null. */
+export function atProblem(at: Date, now: Date): string | null {
+  if (Number.isNaN(at.getTime())) return 'not a valid date-time';
+  if (at.getTime() > now.getTime() + EVIDENCE_MAX_FUTURE_MS) return `more than 5 minutes in the future (server time ${now.toISOString()})`;
+  const days = env().SWITCHYARD_EVIDENCE_RETENTION_DAYS;
+  if (at.getTime() < now.getTime() - days * 86_400_000) return `older than the evidence retention of ${days} days (SWITCHYARD_EVIDENCE_RETENTION_DAYS)`;
+  return null;
+}
+
+/** zod issues of one item as `samples[3].value: …` lines */
+export function itemIssues(root: string, index: number, error: z.ZodError): ItemError[] {
+  return error.issues.map((i) => ({ path: formatPath([root, index, ...i.path]), message: i.message }));
+}
+
+/** A 400 listing every bad item; nothing of the batch is stored. */
+export function batchRefused(root: string, errors: ItemError[], lead?: string): never {
+  const bad = new Set(errors.map((e) => /^[^\]]*\[\d+\]/.exec(e.path)?.[0] ?? e.path)).size;
+  const shown = errors.slice(0, 20).map((e) => `${e.path}: ${e.message}`).join('; ');
+  const more = errors.length > 20 ? `; … ${errors.length - 20} more in "errors"` : '';
+  throw badRequest(`${lead ? `${lead}. ` : ''}${bad} bad item${bad === 1 ? '' : 's'} in "${root}"; nothing was stored: ${shown}${more}`, { errors });
+}
+
+/** A string that can be stored, or the reason it cannot (NUL, lone surrogates) — for messages. */
+export function quoted(s: string): string {
+  const t = s.length > 64 ? `${s.slice(0, 64)}…` : s;
+  return textProblem(t) ? '(unprintable)' : JSON.stringify(t);
+}
+
+/** sha256 of the body with object keys sorted, so the same batch re-serialised hashes the same */
+export function bodyHash(value: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
+}
+
+export interface BatchRollout {
+  id: string;
+  key: string;
+  plan: unknown;
+}
+
+/**
+ * Runs one batch: authorize, scope, load the rollout, replay a stored response for a known
+ * Idempotency-Key (409 for another body under it), else `validate` (which throws the 400) and
+ * `write`, and store the key with the response — all in one transaction.
+ */
+export async function runEvidenceBatch<P, R>(
+  actor: Actor,
+  scope: EvidenceScope,
+  input: EvidenceBatchInput<unknown[]>,
+  steps: {
+    validate: (rollout: BatchRollout, now: Date) => { parsed: P; response: R };
+    write: (tx: Tx, rollout: BatchRollout, parsed: P) => Promise<void>;
+  },
+): Promise<EvidenceBatchResult<R>> {
+  authorize(actor, 'evidence.write');
+  const idemKey = checkIdempotencyKey(input.idempotencyKey);
+  const keyProblem = input.key.length > LIMITS.paramLength ? `longer than ${LIMITS.paramLength} characters` : textProblem(input.key);
+  if (keyProblem) throw badRequest(`key: ${keyProblem}`, { errors: [{ path: 'key', message: keyProblem }] });
+  await assertRolloutInScope(prisma(), actor, input.key);
+  const now = input.now ?? new Date();
+  const hash = idemKey ? bodyHash({ [scope === 'metrics' ? 'samples' : 'results']: input.items }) : '';
+
+  return prisma().$transaction(
+    async (tx) => {
+      const rollout = await tx.rollout.findUnique({ where: { key: input.key }, select: { id: true, key: true, plan: true } });
+      if (!rollout) throw notFound(`no rollout with key "${input.key}"`);
+
+      const replay = async (): Promise<EvidenceBatchResult<R> | null> => {
+        const prev = await tx.evidenceIdempotencyKey.findUnique({ where: { rolloutId_scope_key: { rolloutId: rollout.id, scope, key: idemKey! } } });
+        if (!prev) return null;
+        if (prev.bodyHash !== hash) {
+          throw conflict(`Idempotency-Key "${idemKey}" was already used for a different ${scope} batch on rollout "${rollout.key}"; use a new key for a new batch`);
+        }
+        return { status: prev.status, body: prev.response as R, replayed: true };
+      };
+      if (idemKey) {
+        const r = await replay();
+        if (r) return r;
+      }
+
+      const { parsed, response } = steps.validate(rollout, now);
+
+      if (idemKey) {
+        // a concurrent first attempt with the same key: this waits for it, then replays it
+        const inserted = await tx.$executeRaw`
+          INSERT INTO evidence_idempotency_keys (rollout_id, scope, key, body_hash, status, response)
+          VALUES (${rollout.id}::uuid, ${scope}, ${idemKey}, ${hash}, 201, ${JSON.stringify(response)}::jsonb)
+          ON CONFLICT DO NOTHING`;
+        if (inserted === 0) {
+          const r = await replay();
+          if (r) return r;
+        }
+      }
+      await steps.write(tx, rollout, parsed);
+      return { status: 201, body: response, replayed: false };
+    },
+    { timeout: 30_000, maxWait: 5_000 },
+  );
+}
+

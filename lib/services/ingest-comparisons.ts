@@ -1,0 +1,148 @@
+// Ingests a batch of dual-run comparison results for one rollout (POST
+// /api/v1/rollouts/{key}/comparisons): every item checked (an `at` within retention and at most 5
+// minutes ahead; `compatible`, or both numbers; right types) and every bad one listed, else the
+// raw rows and their one-minute rollups (counts, categories, the numeric diff-% sketch; see
+// lib/domain/evidence.ts) written in one transaction, two multi-row statements.
+import { z } from 'zod';
+import type { Actor } from '../auth/actor';
+import type { Tx } from '../db';
+import { rollUpComparisons, type ComparisonResult } from '../domain/evidence';
+import { formatBytes, formatCount, LIMITS } from '../limits';
+import {
+  atProblem,
+  batchRefused,
+  EVIDENCE_BATCH_MAX,
+  itemIssues,
+  runEvidenceBatch,
+  type EvidenceBatchInput,
+  type EvidenceBatchResult,
+  type ItemError,
+} from './evidence-batch';
+
+/** `fields` of one result, as compact JSON */
+export const COMPARISON_FIELDS_MAX_BYTES = 8 * 1024;
+const TEXT_MAX = LIMITS.nameLength;
+
+const finite = z.number({ error: 'expected a finite number' });
+const text = (what: string) => z.string({ error: `expected a string (${what})` }).min(1, 'must not be empty').max(TEXT_MAX, `at most ${TEXT_MAX} characters`);
+
+export const ZComparisonResultSchema = z
+  .strictObject(
+    {
+      ref: text('what was compared, e.g. a scan id').optional(),
+      at: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time with a time zone, e.g. 2026-12-01T10:00:00Z' }),
+      compatible: z.boolean({ error: 'expected boolean' }).optional(),
+      baseline: finite.optional(),
+      candidate: finite.optional(),
+      category: text('a mismatch category, e.g. "missing field"').optional(),
+      fields: z
+        .unknown()
+        .refine((v) => v === undefined || new TextEncoder().encode(JSON.stringify(v)).length <= COMPARISON_FIELDS_MAX_BYTES, `at most ${formatBytes(COMPARISON_FIELDS_MAX_BYTES)} as JSON`)
+        .optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`
+          : 'expected an object { ref?, at, compatible?, baseline?, candidate?, category?, fields? }',
+    },
+  )
+  .superRefine((r, ctx) => {
+    if (typeof r.compatible === 'boolean') return;
+    const hasB = r.baseline !== undefined;
+    const hasC = r.candidate !== undefined;
+    if (hasB && !hasC) ctx.addIssue({ code: 'custom', path: ['candidate'], message: 'required with "baseline" (or give "compatible")' });
+    else if (hasC && !hasB) ctx.addIssue({ code: 'custom', path: ['baseline'], message: 'required with "candidate" (or give "compatible")' });
+    else if (!hasB && !hasC) ctx.addIssue({ code: 'custom', path: ['compatible'], message: 'required: give "compatible", or both "baseline" and "candidate"' });
+  });
+export type TComparisonResultSchema = z.infer<typeof ZComparisonResultSchema>;
+
+export const ZIngestComparisonsSchema = z.strictObject({
+  results: z
+    .array(z.unknown(), { error: 'expected an array of results { ref?, at, compatible?, baseline?, candidate?, category?, fields? }' })
+    .min(1, 'must not be empty')
+    .max(EVIDENCE_BATCH_MAX, `at most ${formatCount(EVIDENCE_BATCH_MAX)} results per batch`),
+});
+export type TIngestComparisonsSchema = z.infer<typeof ZIngestComparisonsSchema>;
+
+export interface IngestedComparisons {
+  rollout: string;
+  accepted: number;
+  buckets: number;
+  from: string;
+  to: string;
+}
+
+export async function ingestComparisons(actor: Actor, input: EvidenceBatchInput<unknown[]>): Promise<EvidenceBatchResult<IngestedComparisons>> {
+  return runEvidenceBatch<ComparisonResult[], IngestedComparisons>(actor, 'comparisons', input, {
+    validate: (rollout, now) => {
+      const errors: ItemError[] = [];
+      const results: ComparisonResult[] = [];
+      input.items.forEach((raw, i) => {
+        const r = ZComparisonResultSchema.safeParse(raw);
+        if (!r.success) errors.push(...itemIssues('results', i, r.error));
+        const at = (raw as { at?: unknown } | null)?.at;
+        const atFailed = !r.success && r.error.issues.some((x) => x.path[0] === 'at');
+        if (typeof at === 'string' && !atFailed) {
+          const p = atProblem(new Date(at), now);
+          if (p) errors.push({ path: `results[${i}].at`, message: p });
+        }
+        if (r.success && !errors.length) results.push({ ...r.data, at: new Date(r.data.at) });
+      });
+      if (errors.length) batchRefused('results', errors);
+      const times = results.map((x) => x.at.getTime());
+      return {
+        parsed: results,
+        response: {
+          rollout: rollout.key,
+          accepted: results.length,
+          buckets: rollUpComparisons(results).length,
+          from: new Date(Math.min(...times)).toISOString(),
+          to: new Date(Math.max(...times)).toISOString(),
+        },
+      };
+    },
+    write: async (tx, rollout, results) => writeComparisons(tx, rollout.id, results),
+  });
+}
+
+async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonResult[]): Promise<void> {
+  const rows = results.map((r) => ({
+    ref: r.ref ?? null,
+    t: r.at.toISOString(),
+    ok: r.compatible ?? null,
+    b: r.baseline ?? null,
+    c: r.candidate ?? null,
+    cat: r.category ?? null,
+    f: r.fields === undefined ? null : r.fields,
+  }));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO comparisons (rollout_id, ref, at, compatible, baseline, candidate, category, fields)
+     SELECT $1::uuid, r.ref, r.t, r.ok, r.b, r.c, r.cat, r.f
+     FROM json_to_recordset($2::json) AS r(ref text, t timestamptz, ok boolean, b float8, c float8, cat text, f jsonb)`,
+    rolloutId,
+    JSON.stringify(rows),
+  );
+  const buckets = rollUpComparisons(results).map((b) => ({
+    s: b.start.toISOString(),
+    n: b.n,
+    ct: b.compatibleTrue,
+    cf: b.compatibleFalse,
+    num: b.numeric,
+    cats: b.categories,
+  }));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO comparison_buckets AS b (rollout_id, start, n, compatible_true, compatible_false, numeric, categories)
+     SELECT $1::uuid, r.s, r.n, r.ct, r.cf, r.num, r.cats
+     FROM json_to_recordset($2::json) AS r(s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
+     ORDER BY r.s
+     ON CONFLICT (rollout_id, start) DO UPDATE SET
+       n = b.n + EXCLUDED.n,
+       compatible_true = b.compatible_true + EXCLUDED.compatible_true,
+       compatible_false = b.compatible_false + EXCLUDED.compatible_false,
+       numeric = evidence_merge_sketch(b.numeric, EXCLUDED.numeric),
+       categories = evidence_merge_counts(b.categories, EXCLUDED.categories)`,
+    rolloutId,
+    JSON.stringify(buckets),
+  );
+}

@@ -1,0 +1,164 @@
+// Ingests a batch of metric samples for one rollout (POST /api/v1/rollouts/{key}/metrics): every
+// item checked (a metric the plan declares, a known arm, a finite value, an `at` within
+// retention and at most 5 minutes ahead) and every bad one listed, else the raw rows and their
+// one-minute rollups (lib/domain/evidence.ts) written in one transaction — two multi-row
+// statements, the buckets upserted with their sketches merged in SQL (evidence_merge_sketch).
+import { z } from 'zod';
+import type { Actor } from '../auth/actor';
+import type { Tx } from '../db';
+import { ARMS, rollUp, type MetricBucket, type MetricSample } from '../domain/evidence';
+import { formatCount } from '../limits';
+import {
+  atProblem,
+  batchRefused,
+  EVIDENCE_BATCH_MAX,
+  itemIssues,
+  quoted,
+  runEvidenceBatch,
+  type EvidenceBatchInput,
+  type EvidenceBatchResult,
+  type ItemError,
+} from './evidence-batch';
+
+const finite = (what: string) => z.number({ error: `expected a finite number${what}` });
+
+export const ZMetricSampleSchema = z.strictObject(
+  {
+    metric: z.string({ error: 'expected a string (a metric key the plan declares)' }).min(1, 'must not be empty'),
+    arm: z.enum(ARMS, { error: `expected one of ${ARMS.join(', ')}` }),
+    value: finite(''),
+    at: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time with a time zone, e.g. 2026-12-01T10:00:00Z' }),
+    count: finite(' > 0 (how many events the value summarises)').positive('must be > 0 (how many events the value summarises)').optional(),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}` : 'expected an object { metric, arm, value, at, count? }') },
+);
+export type TMetricSampleSchema = z.infer<typeof ZMetricSampleSchema>;
+
+/** The envelope; the items are checked one by one by the service (so every bad one is listed). */
+export const ZIngestMetricsSchema = z.strictObject({
+  samples: z
+    .array(z.unknown(), { error: 'expected an array of samples { metric, arm, value, at, count? }' })
+    .min(1, 'must not be empty')
+    .max(EVIDENCE_BATCH_MAX, `at most ${formatCount(EVIDENCE_BATCH_MAX)} samples per batch`),
+});
+export type TIngestMetricsSchema = z.infer<typeof ZIngestMetricsSchema>;
+
+export interface IngestedMetrics {
+  rollout: string;
+  /** samples stored */
+  accepted: number;
+  /** minute buckets created or updated */
+  buckets: number;
+  from: string;
+  to: string;
+}
+
+/** The metric keys a plan declares (its top-level `metrics` list), or null when it has none. */
+export function declaredMetrics(plan: unknown): Set<string> | null {
+  const list = (plan as { metrics?: unknown } | null)?.metrics;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  return new Set(list.map((m) => (m && typeof m === 'object' ? (m as { key?: unknown }).key : undefined)).filter((k): k is string => typeof k === 'string'));
+}
+
+export async function ingestMetrics(actor: Actor, input: EvidenceBatchInput<unknown[]>): Promise<EvidenceBatchResult<IngestedMetrics>> {
+  return runEvidenceBatch<{ samples: MetricSample[]; buckets: Keyed[] }, IngestedMetrics>(actor, 'metrics', input, {
+    validate: (rollout, now) => {
+      const known = declaredMetrics(rollout.plan);
+      const errors: ItemError[] = [];
+      const samples: MetricSample[] = [];
+      input.items.forEach((raw, i) => {
+        const r = ZMetricSampleSchema.safeParse(raw);
+        if (!r.success) {
+          errors.push(...itemIssues('samples', i, r.error));
+          // the fields that did parse are still checked below, so one item lists all its problems
+        }
+        const item = (r.success ? r.data : raw) as Partial<TMetricSampleSchema>;
+        const failed = new Set(r.success ? [] : r.error.issues.map((x) => String(x.path[0] ?? '')));
+        if (typeof item?.metric === 'string' && item.metric && !failed.has('metric') && !known?.has(item.metric)) {
+          errors.push({
+            path: `samples[${i}].metric`,
+            message: known ? `unknown metric ${quoted(item.metric)} (the plan declares ${[...known].join(', ')})` : `unknown metric ${quoted(item.metric)}: the plan declares no metrics`,
+          });
+        }
+        if (typeof item?.at === 'string' && !failed.has('at')) {
+          const p = atProblem(new Date(item.at), now);
+          if (p) errors.push({ path: `samples[${i}].at`, message: p });
+        }
+        if (r.success && !errors.length) samples.push({ metric: r.data.metric, arm: r.data.arm, value: r.data.value, at: new Date(r.data.at), count: r.data.count });
+      });
+      if (errors.length) {
+        batchRefused('samples', errors, known ? undefined : `rollout "${rollout.key}" declares no metrics: add a top-level "metrics" list to its plan`);
+      }
+      const buckets = bucketsOf(samples);
+      const times = samples.map((s) => s.at.getTime());
+      return {
+        parsed: { samples, buckets },
+        response: {
+          rollout: rollout.key,
+          accepted: samples.length,
+          buckets: buckets.length,
+          from: new Date(Math.min(...times)).toISOString(),
+          to: new Date(Math.max(...times)).toISOString(),
+        },
+      };
+    },
+    write: async (tx, rollout, { samples, buckets }) => writeMetrics(tx, rollout.id, samples, buckets),
+  });
+}
+
+type Keyed = MetricBucket & { metric: string; arm: string };
+
+/** Minute buckets per (metric, arm); the upsert takes their row locks in key order (ORDER BY), so concurrent batches cannot deadlock. */
+function bucketsOf(samples: MetricSample[]): Keyed[] {
+  const groups = new Map<string, MetricSample[]>();
+  for (const s of samples) {
+    const k = `${s.metric}\u0000${s.arm}`;
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  }
+  const out: Keyed[] = [];
+  for (const k of [...groups.keys()].sort()) {
+    const [metric, arm] = k.split('\u0000');
+    for (const b of rollUp(groups.get(k)!)) out.push({ ...b, metric, arm });
+  }
+  return out;
+}
+
+async function writeMetrics(tx: Tx, rolloutId: string, samples: MetricSample[], keyed: Keyed[]): Promise<void> {
+  const rows = samples.map((s) => ({ m: s.metric, a: s.arm, v: s.value, c: s.count ?? 1, t: s.at.toISOString() }));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO metric_samples (rollout_id, metric, arm, value, count, at)
+     SELECT $1::uuid, r.m, r.a, r.v, r.c, r.t FROM json_to_recordset($2::json) AS r(m text, a text, v float8, c float8, t timestamptz)`,
+    rolloutId,
+    JSON.stringify(rows),
+  );
+  const buckets = keyed.map((b) => ({
+    m: b.metric,
+    a: b.arm,
+    s: b.start.toISOString(),
+    w: b.weight,
+    n: b.n,
+    sum: b.sum,
+    sq: b.sumSq,
+    lo: b.min,
+    hi: b.max,
+    sk: b.sketch,
+  }));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO metric_buckets AS b (rollout_id, metric, arm, start, weight, n, sum, sum_sq, min, max, sketch)
+     SELECT $1::uuid, r.m, r.a, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
+     FROM json_to_recordset($2::json) AS r(m text, a text, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
+     ORDER BY r.m, r.a, r.s
+     ON CONFLICT (rollout_id, metric, arm, start) DO UPDATE SET
+       weight = b.weight + EXCLUDED.weight,
+       n = b.n + EXCLUDED.n,
+       sum = b.sum + EXCLUDED.sum,
+       sum_sq = b.sum_sq + EXCLUDED.sum_sq,
+       min = LEAST(b.min, EXCLUDED.min),
+       max = GREATEST(b.max, EXCLUDED.max),
+       sketch = evidence_merge_sketch(b.sketch, EXCLUDED.sketch)`,
+    rolloutId,
+    JSON.stringify(buckets),
+  );
+}
