@@ -6,6 +6,8 @@ import { ACTIONS } from './domain/lifecycle';
 import { planJsonSchema } from './domain/plan-json-schema';
 import { ZCreateEnvironmentSchema } from './services/create-environment';
 import { ZCreateTokenSchema } from './services/create-token';
+import { ZCreateUserSchema } from './services/create-user';
+import { ZUpdateUserSchema } from './services/update-user';
 import { ZTransitionSchema } from './services/transition-rollout';
 import { ZTickChecklistSchema } from './services/tick-checklist-item';
 import { ZRecordSignoffSchema } from './services/record-signoff';
@@ -34,6 +36,7 @@ const bodyErrors = {
   '413': problem('The body is larger than 1 MiB'),
   '415': problem('The body is not application/json (or application/yaml where accepted)'),
 };
+const userIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const keyParam = { name: 'key', in: 'path', required: true, schema: { type: 'string' }, description: 'rollout key (slug)' };
 const phaseParam = { name: 'phase', in: 'path', required: true, schema: { type: 'string' }, description: 'phase key (slug)' };
 
@@ -208,8 +211,16 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'List API tokens (admin; secrets are never shown again)', responses: { '200': { description: 'tokens' }, ...authErrors } },
         post: {
           summary: 'Create an API token (admin). The secret is in the response, once.',
+          description:
+            'A service token: `{ name, role }` (and `environment` for a `flags` token). A personal token: `{ name, user: "<email>" }` — it acts as that user (sign-offs, four eyes), with the user\'s role at the time of each request, and stops working when the user is disabled; it takes no `role` or `environment`.',
           requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateTokenSchema) } } },
-          responses: { '201': { description: 'created; `token` is the secret', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } }, '400': problem('Bad body'), ...authErrors, ...bodyErrors },
+          responses: {
+            '201': { description: 'created; `token` is the secret; `user` the owner\'s email for a personal token', content: { 'application/json': { schema: { type: 'object', required: ['token', 'id', 'role'] } } } },
+            '400': problem('Bad body; an unknown `user` email; `role`/`environment` together with `user`'),
+            ...authErrors,
+            '409': problem('The `user` is disabled'),
+            ...bodyErrors,
+          },
         },
       },
       '/api/v1/tokens/{id}': {
@@ -217,6 +228,35 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Revoke an API token (admin). It stops working at once on this API and within a poll interval on the flag server.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { '200': { description: 'revoked', content: { 'application/json': { schema: { type: 'object', required: ['id', 'name', 'revokedAt'] } } } }, '400': problem('Not a token id'), ...authErrors, '404': problem('No such token'), '409': problem('Already revoked') },
+        },
+      },
+      '/api/v1/users': {
+        get: {
+          summary: 'List people who can sign in (admin): role, sign-off roles, disabled; never a password or its hash',
+          responses: { '200': { description: 'users', content: { 'application/json': { schema: { type: 'object', required: ['users'], properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } } } } } } }, ...authErrors },
+        },
+        post: {
+          summary: 'Create a user (admin). Email is stored lower-case; without a password the account cannot sign in until one is set. Audited as user.create.',
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateUserSchema) } } },
+          responses: { '201': ok('created', 'User'), '400': problem('Bad body; `errors` names each field'), ...authErrors, '409': problem('The email is taken'), ...bodyErrors },
+        },
+      },
+      '/api/v1/users/{id}': {
+        get: { summary: 'One user (admin)', parameters: [userIdParam], responses: { '200': ok('the user', 'User'), '400': problem('Not a user id'), ...authErrors, '404': problem('No such user') } },
+        patch: {
+          summary: 'Change a user (admin): name, role, signoffRoles, password, disabled. One audit row (user.update, user.disable or user.enable) with the before/after.',
+          description:
+            'Disabling ends every session and revokes every personal token of the user at once. Enabling does not bring revoked tokens back. An admin cannot disable themselves or remove their own admin role, and the last enabled admin cannot be demoted or disabled (409).',
+          parameters: [userIdParam],
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZUpdateUserSchema) } } },
+          responses: {
+            '200': ok('the user after the change', 'User'),
+            '400': problem('Bad body or id; `errors` names each field'),
+            ...authErrors,
+            '404': problem('No such user'),
+            '409': problem('Would lock out: disabling yourself, dropping your own admin role, or the last enabled admin'),
+            ...bodyErrors,
+          },
         },
       },
       '/api/v1/environments': {
@@ -273,6 +313,22 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        User: {
+          type: 'object',
+          required: ['id', 'email', 'name', 'role', 'signoffRoles', 'disabled', 'disabledAt', 'hasPassword', 'createdAt', 'updatedAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            email: { type: 'string' },
+            name: { type: 'string' },
+            role: { type: 'string', enum: ['viewer', 'engineer', 'approver', 'admin'] },
+            signoffRoles: { type: 'array', items: { type: 'string' } },
+            disabled: { type: 'boolean' },
+            disabledAt: { type: ['string', 'null'], format: 'date-time' },
+            hasPassword: { type: 'boolean', description: 'false: created without a password; cannot sign in until one is set' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
         Readiness: {
           type: 'object',
           required: ['ready', 'action', 'from', 'to', 'reasons'],

@@ -90,6 +90,10 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
   'POST /api/v1/environments': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { key: uniq('env'), name: 'Matrix env' } }) },
   'GET /api/v1/environments/{env}': { row: READ, fixture: async () => ({ params: { env: 'production' } }) },
   'GET /api/v1/security-events': { row: ADMIN_ONLY(200) },
+  'GET /api/v1/users': { row: ADMIN_ONLY(200) },
+  'POST /api/v1/users': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { email: `${uniq('new')}@matrix.test`, name: 'Matrix person', role: 'viewer', signoffRoles: ['QA'] } }) },
+  'GET /api/v1/users/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimUser() } }) },
+  'PATCH /api/v1/users/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimUser() }, body: { role: 'approver', signoffRoles: ['Security'], disabled: true } }) },
 };
 
 const SESSION_ONLY = (row: Omit<Row, 'flags'>): Row => ({ ...row, flags: 401 });
@@ -125,6 +129,14 @@ const EXPECTED_ACTIONS: Record<string, { row: Row; input: () => Promise<unknown[
   'lib/actions/governance.ts#withdrawSignoffAction': {
     row: SESSION_ONLY({ anonymous: 401, viewer: 200, engineer: 200, approver: 200, admin: 200 }),
     input: async () => [{ key: await gatedRollout({ signed: true }), phase: 'dual', role: MATRIX_SIGNOFF_ROLE }],
+  },
+  'lib/actions/users.ts#createUserAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
+    input: async () => [{ email: `${uniq('new')}@matrix.test`, name: 'Matrix person', role: 'viewer', signoffRoles: [] }],
+  },
+  'lib/actions/users.ts#updateUserAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
+    input: async () => [await victimUser(), { role: 'admin', disabled: true }],
   },
   // sign-out always ends in a redirect to the sign-in page (there is nothing to refuse)
   'lib/actions/session.ts#signOutAction': {
@@ -171,6 +183,11 @@ async function discover() {
 const tokens: Partial<Record<Who, string>> = {};
 let calls = 0;
 const users: Partial<Record<Who, string>> = {};
+
+/** a fresh person for the user-management rows to read or change */
+async function victimUser(): Promise<string> {
+  return (await prisma().user.create({ data: { email: `${uniq('victim')}@matrix.test`, name: 'Victim', role: 'viewer', passwordHash: 'none$matrix' } })).id;
+}
 
 async function draftRollout(): Promise<string> {
   const r = await createRollout(SYSTEM_ACTOR, marketScanPlan().plan, { requestId: 'matrix' });

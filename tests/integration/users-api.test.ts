@@ -161,7 +161,7 @@ describe('users: only admins', () => {
         else browser.claims = null;
         const caller = via === 'token' ? who : null;
         const before = await counts();
-        const outcomes = {
+        const outcomes: Record<string, number | string> = {
           list: (await call(usersRoute.GET, caller)).status,
           get: (await call(userRoute.GET, caller, { params: { id: target.id } })).status,
           create: (await post(caller, newUser())).status,
