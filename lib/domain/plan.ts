@@ -205,6 +205,9 @@ const ZLoosePhase = z.object({
   minDuration: z.union([z.string(), z.literal(0)]).optional().catch(undefined),
   environments: z.array(z.string()).optional().catch(undefined),
   flags: z.record(z.string(), z.unknown()).catch({}),
+  checklist: z.array(z.object({ key: z.string().catch('') })).optional().catch(undefined),
+  signoffs: z.object({ roles: z.array(z.string()).catch([]) }).optional().catch(undefined),
+  comms: z.array(z.object({ offset: z.string().optional().catch(undefined) })).optional().catch(undefined),
 });
 
 function dedupe(ps: PlanProblem[]): PlanProblem[] {

@@ -350,6 +350,8 @@ describe('validatePlan: governance fields', () => {
         'phases[0].checklist[1].text',
         'phases[0].signoffs.required',
         'phases[0].comms[0].when',
+        // semantic checks run on a structurally bad plan too
+        'phases[0].comms[1].offset',
         'phases[0].decisions[0].action',
       ].sort(),
     );
