@@ -11,6 +11,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: '/inbox', label: 'Inbox' },
     { href: '/environments', label: 'Environments' },
     ...(can(actor, 'token.manage') ? [{ href: '/settings/tokens', label: 'API tokens' }] : []),
+    ...(can(actor, 'user.manage') ? [{ href: '/settings/users', label: 'Users' }] : []),
     ...(can(actor, 'security.read') ? [{ href: '/settings/security', label: 'Security log' }] : []),
   ];
   return (

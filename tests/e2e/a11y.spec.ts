@@ -14,6 +14,7 @@ const PAGES: { path: string; as: DemoRole | null; name: string }[] = [
   { path: '/environments', as: 'admin', name: 'environments' },
   { path: '/settings/tokens', as: 'admin', name: 'tokens' },
   { path: '/settings/security', as: 'admin', name: 'security-log' },
+  { path: '/settings/users', as: 'admin', name: 'users' },
   { path: '/rollouts/no-such-rollout', as: 'viewer', name: 'not-found' },
 ];
 
