@@ -170,7 +170,7 @@ describe('fuzz: the flag server', () => {
         const r = await send({ method, path, headers, body: method === 'GET' || method === 'HEAD' ? undefined : b.text });
         check(r, () => `${method} ${path} ${JSON.stringify(headers)} ${b.what}: ${String(b.text).slice(0, 300)}`);
       }),
-      fuzzOptions(3_600),
+      fuzzOptions(4_000),
     );
     await stillServes();
   }, 120_000);
@@ -182,7 +182,7 @@ describe('fuzz: the flag server', () => {
         const r = await send({ method, path, headers, body: b ?? undefined });
         check(r, () => `${method} ${path} ${JSON.stringify(headers)}`);
       }),
-      fuzzOptions(900),
+      fuzzOptions(1_000),
     );
     // a Content-Length larger than the body, and one over the limit, on fresh connections
     for (const [len, bodyText] of [['10', '{}'], [String(10 * 1024 * 1024), '{}'], ['abc', '{}'], ['-1', '{}']] as const) {
