@@ -1,5 +1,6 @@
 // One Prisma client per process (kept on globalThis so Next's dev reloads don't leak pools).
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
 import { env } from './env';
 
@@ -23,9 +24,13 @@ export const DB_TIMEOUTS = {
 } as const;
 
 export function createPrisma(connectionString: string): PrismaClient {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max: 10, keepAlive: true, ...DB_TIMEOUTS }),
-  });
+  const pool = new pg.Pool({ connectionString, max: 10, keepAlive: true, ...DB_TIMEOUTS });
+  // A connection Postgres ends (shutdown: 57P01) emits 'error' on its client; pg's pool listens
+  // only while the client is idle, so one checked out at that moment would raise an unhandled
+  // 'error' event and take the process down (seen in tests/integration/resilience-db-outage).
+  // The query that was running gets the error anyway; the pool discards the broken client.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 
 export function prisma(): PrismaClient {

@@ -98,13 +98,17 @@ function load(workers = 12) {
 
 const statusesOf = (xs: { a: Answer }[]) => xs.reduce<Record<number, number>>((m, x) => ((m[x.a.status] = (m[x.a.status] ?? 0) + 1), m), {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done() && Date.now() < deadline; ) await sleep(50);
+}
 
 it('answers 503 + Retry-After to every read and write while Postgres is down, never a 500 or a hang, and recovers by itself', async () => {
   const client = prisma();
   expect((await (healthRoute.GET as () => Promise<Response>)()).status).toBe(200);
 
   const l = load();
-  await sleep(1_000);
+  // enough answers from a healthy database first (a loaded CI machine may need a while)
+  await until(() => l.answers.filter((x) => x.a.status < 500).length >= 100, 30_000);
   const stopAt = Date.now();
   await pg.stop();
   const downAt = Date.now();
@@ -120,7 +124,7 @@ it('answers 503 + Retry-After to every read and write while Postgres is down, ne
     const ok = l.answers.find((x) => x.at >= upAt && x.a.status < 500);
     if (ok) recoveredAt = ok.at + ok.a.ms;
   }
-  await sleep(1_000);
+  await until(() => l.answers.filter((x) => recoveredAt && x.at >= recoveredAt).length >= 100, 30_000);
   await l.stop();
 
   const before = l.answers.filter((x) => x.at + x.a.ms < stopAt);
@@ -134,7 +138,7 @@ it('answers 503 + Retry-After to every read and write while Postgres is down, ne
   expect(before.length).toBeGreaterThan(50);
 
   // during the outage: every read and every write is a 503 problem with Retry-After, answered fast
-  expect(during.length).toBeGreaterThan(200);
+  expect(during.length).toBeGreaterThan(100);
   expect(statusesOf(during)).toEqual({ 503: during.length });
   for (const { a } of during) {
     expect(a.type).toContain('application/problem+json');
@@ -164,7 +168,7 @@ it('answers 503 + Retry-After to every read and write while Postgres is down, ne
       `(slowest ${slowest} ms; ${during.filter((x) => x.kind === 'write').length} writes, ${during.filter((x) => x.kind === 'read').length} reads); ` +
       `Postgres shut down in ${downAt - stopAt} ms; first success ${recoveredAt - upAt} ms after it was back; statuses overall ${JSON.stringify(all)}; 0 × 500`,
   );
-}, 60_000);
+}, 120_000);
 
 it('a database that accepts connections but never answers gives a 503 in a few seconds, not a hang', async () => {
   const sockets: net.Socket[] = [];
