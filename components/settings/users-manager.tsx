@@ -142,6 +142,7 @@ export function UsersManager({ users, currentUserId }: { users: UserView[]; curr
                         variant="ghost"
                         onClick={() => toggle(u)}
                         disabled={self && !u.disabled}
+                        className="disabled:opacity-40"
                         title={self && !u.disabled ? 'You cannot disable yourself' : undefined}
                         aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.email}`}
                       >
