@@ -63,7 +63,10 @@ beforeAll(async () => {
 
 // every child this file started, so a failed run leaves none behind
 const children = new Set<ChildProcess>();
+let finished = false;
 afterAll(() => {
+  // a timed-out test body keeps running: stop it from booting more
+  finished = true;
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(serverBundle, { force: true });
 });
@@ -76,6 +79,7 @@ interface Child {
 /** Boots a transition server; resolves once it listens with a warm pool. */
 function boot(): Promise<Child> {
   const booting = new Promise<Child>((resolve, reject) => {
+    if (finished) return reject(new Error('the test is over'));
     const proc = spawn(process.execPath, [serverBundle], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: dbUrl, WARMUP_TOKEN: token },
