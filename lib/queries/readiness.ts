@@ -1,6 +1,7 @@
 // Loads what readiness is computed from — the plan's gates, the phase timer, the checklist state,
-// the standing sign-offs (and whether each signer still holds the role) — and computes it with the
-// pure model in lib/domain/readiness.ts. Used by the readiness endpoint and page, and inside the
+// the standing sign-offs (and whether each signer still holds the role), the current phase's
+// criterion verdicts (evidence now, soak from the stored evaluations: lib/queries/phase-evidence.ts)
+// — and computes it with the pure model in lib/domain/readiness.ts. Used by the readiness endpoint and page, and inside the
 // transition transaction (the promote guard and the frozen go/no-go record).
 import { authorize, type Actor } from '../auth/actor';
 import { prisma, type Tx } from '../db';
@@ -8,6 +9,8 @@ import { notFound } from '../errors';
 import type { TPlan } from '../domain/plan';
 import { computeReadiness, type ChecklistTick, type GatePhase, type Readiness, type StandingSignoff } from '../domain/readiness';
 import type { RolloutStatus } from '../domain/lifecycle';
+import { assertRolloutInScope } from '../services/evidence-batch';
+import { criterionVerdicts } from './phase-evidence';
 
 type Client = Tx | ReturnType<typeof prisma>;
 
@@ -29,13 +32,14 @@ export function gatePhases(r: ReadinessRollout): GatePhase[] {
 }
 
 export async function readinessOf(db: Client, r: ReadinessRollout, actorUserId: string | null, now = new Date()): Promise<Readiness> {
-  const [items, signoffs] = await Promise.all([
+  const [items, signoffs, criteria] = await Promise.all([
     db.checklistItem.findMany({ where: { rolloutId: r.id } }),
     db.signoff.findMany({
       where: { rolloutId: r.id, withdrawnAt: null, invalidatedAt: null },
       include: { user: { select: { signoffRoles: true, disabledAt: true } } },
       orderBy: { createdAt: 'asc' },
     }),
+    criterionVerdicts(db, r, now),
   ]);
   const checklist: Record<string, Record<string, ChecklistTick>> = {};
   for (const i of items) (checklist[i.phaseKey] ??= {})[i.itemKey] = { checked: i.checked, by: i.actorName, at: i.updatedAt.toISOString(), evidence: i.evidence };
@@ -59,6 +63,7 @@ export async function readinessOf(db: Client, r: ReadinessRollout, actorUserId: 
     now,
     checklist,
     signoffs: standing,
+    criteria,
     actorUserId,
   });
 }
@@ -70,6 +75,8 @@ export function actorUserId(actor: Actor): string | null {
 
 export async function getReadiness(actor: Actor, key: string): Promise<Readiness & { key: string; version: number }> {
   authorize(actor, 'readiness.read');
+  // a metrics token limited to some rollouts reads only theirs
+  await assertRolloutInScope(prisma(), actor, key);
   const r = await prisma().rollout.findUnique({ where: { key }, include: { phases: { orderBy: { index: 'asc' } } } });
   if (!r) throw notFound(`no rollout with key "${key}"`);
   return { key: r.key, version: r.version, ...(await readinessOf(prisma(), r, actorUserId(actor))) };

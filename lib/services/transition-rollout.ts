@@ -2,7 +2,7 @@
 // authorize → load → check the transition table → compare-and-set on `version` → write the
 // rollout, its flag values and the audit row in one transaction.
 import { authorize, type Actor } from '../auth/actor';
-import { prisma } from '../db';
+import { prisma, type Tx } from '../db';
 import { badRequest, conflict, notFound, AppError } from '../errors';
 import { formatCount, LIMITS, textProblem } from '../limits';
 import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
@@ -22,6 +22,12 @@ export interface TransitionInput {
   /** start/promote past a gate that is not ready (permission rollout.override) */
   override?: boolean;
   requestId?: string;
+  /**
+   * A system effect (a red flag's pause or rollback): `details` go into the audit row, and
+   * `inTransaction` runs in the transition's transaction after it — e.g. inserting the effect's
+   * unique key, so the effect and its record commit together or not at all.
+   */
+  effect?: { details: Record<string, unknown>; inTransaction: (tx: Tx, auditEventId: bigint) => Promise<void> };
 }
 
 export async function transitionRollout(actor: Actor, input: TransitionInput): Promise<RolloutDetail> {
@@ -113,7 +119,7 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
       );
 
       const phaseKey = (i: number | null) => (i === null ? null : r.phases[i].key);
-      await tx.auditEvent.create({
+      const audit = await tx.auditEvent.create({
         data: {
           rolloutId: r.id,
           actorType: actor.kind,
@@ -135,9 +141,12 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
             changedEnvironments: change.changedEnvironments,
             ...(overridden ? { override: true, overriddenReasons: failing } : {}),
             readiness: readiness as unknown as Prisma.InputJsonValue,
+            ...(input.effect?.details ?? {}),
           } as Prisma.InputJsonValue,
         },
+        select: { id: true },
       });
+      if (input.effect) await input.effect.inTransaction(tx, audit.id);
       return loadRolloutDetail(tx, r.key);
     },
     { timeout: 15_000, maxWait: 15_000 },
