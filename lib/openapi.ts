@@ -12,6 +12,8 @@ import { ZTransitionSchema } from './services/transition-rollout';
 import { ZTickChecklistSchema } from './services/tick-checklist-item';
 import { ZRecordSignoffSchema } from './services/record-signoff';
 import { ZSignInSchema } from './services/sign-in';
+import { ZMetricSampleSchema } from './services/ingest-metrics';
+import { ZComparisonResultSchema } from './services/ingest-comparisons';
 import { SECURITY_EVENT_TYPES } from './security/log';
 
 const js = (s: z.ZodType) => {
@@ -133,6 +135,65 @@ export function openApiDocument(): Record<string, unknown> {
             ...authErrors,
             '404': problem('No such rollout'),
           },
+        },
+      },
+      '/api/v1/rollouts/{key}/metrics': {
+        post: {
+          summary: 'Push a batch of metric samples (engineer, admin or a metrics token): all or nothing',
+          description:
+            'Every item is checked: a metric the plan declares (its top-level `metrics`), arm `baseline` | `candidate`, a finite `value`, `at` (RFC 3339) at most 5 minutes ahead and within the retention (SWITCHYARD_EVIDENCE_RETENTION_DAYS, default 90), `count` > 0 (default 1). Any bad item: 400 whose `errors` lists every bad item by index and field (`samples[3].value: …`), nothing stored. At most 10,000 samples per batch (and 1 MiB). `Idempotency-Key` (1–200 visible ASCII characters): a retry with the same key and body gets the first response again (header `Idempotent-Replayed: true`) and stores nothing; another body under the same key is a 409.',
+          parameters: [keyParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['samples'], properties: { samples: { type: 'array', maxItems: 10000, items: js(ZMetricSampleSchema) } } } } } },
+          responses: {
+            '201': { description: 'stored (or, with a known Idempotency-Key, the first response again)', content: { 'application/json': { schema: { type: 'object', required: ['rollout', 'accepted', 'buckets', 'from', 'to'] } } } },
+            '400': problem('A bad item (every one listed in `errors` by index and field), a plan without metrics, a bad Idempotency-Key'),
+            ...authErrors,
+            '404': problem('No such rollout'),
+            '409': problem('The Idempotency-Key was used for a different batch'),
+            ...bodyErrors,
+          },
+        },
+        get: {
+          summary: 'A metric over time for the dashboards: per arm, points at `resolution` with count, mean, min, max, sum, p50/p90/p95/p99 (from the rollups)',
+          parameters: [
+            keyParam,
+            { name: 'metric', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'arm', in: 'query', schema: { type: 'string', enum: ['baseline', 'candidate'] } },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'default now' },
+            { name: 'window', in: 'query', schema: { type: 'string', default: '24h' }, description: 'the range when `from` is not given' },
+            { name: 'resolution', in: 'query', schema: { type: 'string' }, description: 'e.g. 5m, 1h (≥ 1m, at most 2,000 points); default: ≤ 300 points' },
+          ],
+          responses: { '200': { description: 'series', content: { 'application/json': { schema: { type: 'object', required: ['key', 'metric', 'from', 'to', 'resolutionSeconds', 'series'] } } } }, '400': problem('Bad query (the parameter is named)'), ...authErrors, '404': problem('No such rollout') },
+        },
+      },
+      '/api/v1/rollouts/{key}/comparisons': {
+        post: {
+          summary: 'Push a batch of dual-run comparison results (engineer, admin or a metrics token): all or nothing',
+          description:
+            'Each result needs `at` and either `compatible` (boolean) or both numbers `baseline` and `candidate` (compatible when within a criterion\'s tolerance, in %); optional `ref`, `category`, `fields` (any JSON, ≤ 8 KiB). Same batch rules as metrics: every bad item listed (`results[1].compatible: expected boolean`), nothing stored; at most 10,000 per batch; `Idempotency-Key`.',
+          parameters: [keyParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['results'], properties: { results: { type: 'array', maxItems: 10000, items: js(ZComparisonResultSchema) } } } } } },
+          responses: {
+            '201': { description: 'stored (or the first response again)', content: { 'application/json': { schema: { type: 'object', required: ['rollout', 'accepted', 'buckets', 'from', 'to'] } } } },
+            '400': problem('A bad item (every one listed in `errors` by index and field), a bad Idempotency-Key'),
+            ...authErrors,
+            '404': problem('No such rollout'),
+            '409': problem('The Idempotency-Key was used for a different batch'),
+            ...bodyErrors,
+          },
+        },
+        get: {
+          summary: 'Dual-run compatibility over time: per point n, compatible (with `tolerance` % for numeric pairs), rate, categories; and the totals of the range',
+          parameters: [
+            keyParam,
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'window', in: 'query', schema: { type: 'string', default: '24h' } },
+            { name: 'resolution', in: 'query', schema: { type: 'string' } },
+            { name: 'tolerance', in: 'query', schema: { type: 'number', default: 0 }, description: '% within which baseline and candidate numbers count as compatible' },
+          ],
+          responses: { '200': { description: 'series', content: { 'application/json': { schema: { type: 'object', required: ['key', 'from', 'to', 'resolutionSeconds', 'total', 'series'] } } } }, '400': problem('Bad query (the parameter is named)'), ...authErrors, '404': problem('No such rollout') },
         },
       },
       '/api/v1/rollouts/{key}/report.md': {

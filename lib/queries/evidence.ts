@@ -1,8 +1,11 @@
 // Read models over the evidence rollups (never the raw rows): the merged buckets of a window for
-// the criteria evaluator, and time series for the dashboards, with minute buckets merged into
-// the requested resolution in SQL (date_bin; sketch bins summed by key). Both read the bucket
-// tables' primary keys (rollout, metric, arm, start) / (rollout, start), so their cost follows
-// the minutes in the window, not the number of samples behind them.
+// the criteria evaluator, and time series for the dashboards, merged to the requested
+// resolution in SQL (date_bin; sketch bins summed by key). Ingest writes every minute and the
+// same minutes merged per 5 minutes and per hour (ROLLUP_LEVELS), so a window is covered by its
+// whole hours, then whole 5-minute blocks, then single minutes at its edges (coverWindow), and a
+// series reads the coarsest level its resolution is a multiple of. The cost follows the buckets
+// read (a few dozen for a day), not the samples behind them — and a sketch has at most a few
+// hundred bins whatever it holds, so 1M samples cost about what 10k do.
 import { z } from 'zod';
 import { authorize, type Actor } from '../auth/actor';
 import { prisma, type Tx } from '../db';
@@ -13,6 +16,57 @@ import { countAtMost, quantile, type SketchData } from '../domain/sketch';
 import { formatPath } from '../domain/plan';
 
 type Client = Tx | ReturnType<typeof prisma>;
+
+/** Rollup levels in seconds, finest first: each divides the next. */
+export const ROLLUP_LEVELS = [60, 300, 3600] as const;
+
+export function floorTo(d: Date, seconds: number): Date {
+  const ms = seconds * 1000;
+  return new Date(Math.floor(d.getTime() / ms) * ms);
+}
+const ceilTo = (d: Date, seconds: number) => new Date(Math.ceil(d.getTime() / (seconds * 1000)) * seconds * 1000);
+
+export interface Piece {
+  resolution: number;
+  /** bucket starts in [from, to) */
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The buckets that hold exactly the minutes starting in [from, to] (lib/domain/evidence.ts
+ * inWindow): the whole hours inside, then whole 5-minute blocks, then single minutes.
+ */
+export function coverWindow(from: Date, to: Date): Piece[] {
+  const pieces: Piece[] = [];
+  const cover = (a: Date, b: Date, levels: readonly number[]) => {
+    if (a.getTime() >= b.getTime()) return;
+    const [level, ...finer] = levels;
+    if (!finer.length) {
+      pieces.push({ resolution: level, from: a, to: b });
+      return;
+    }
+    const lo = ceilTo(a, level);
+    const hi = floorTo(b, level);
+    if (lo.getTime() >= hi.getTime()) return cover(a, b, finer);
+    pieces.push({ resolution: level, from: lo, to: hi });
+    cover(a, lo, finer);
+    cover(hi, b, finer);
+  };
+  // minute starts m with from ≤ m ≤ to: the half-open range [ceil(from), floor(to) + 1 min)
+  cover(ceilTo(from, 60), new Date(floorTo(to, 60).getTime() + 60_000), [...ROLLUP_LEVELS].reverse());
+  return pieces.sort((x, y) => x.from.getTime() - y.from.getTime());
+}
+
+/** For a series: the coarsest level the resolution is a multiple of. */
+export function levelFor(resolutionSeconds: number): number {
+  return [...ROLLUP_LEVELS].reverse().find((l) => resolutionSeconds % l === 0) ?? 60;
+}
+
+/** `start` conditions for the pieces, as SQL over the params $p… (resolution[], from[], to[]) */
+function piecesParams(pieces: Piece[]) {
+  return [pieces.map((p) => p.resolution), pieces.map((p) => p.from.toISOString()), pieces.map((p) => p.to.toISOString())];
+}
 
 export interface MetricWindow {
   rolloutId: string;
@@ -44,13 +98,20 @@ interface MetricRow {
  * or over the whole window (null), per arm.
  */
 async function mergedMetricRows(db: Client, w: MetricWindow, resolutionSeconds: number | null): Promise<MetricRow[]> {
-  const slot = resolutionSeconds === null ? '$3::timestamptz' : `date_bin(make_interval(secs => ${Math.floor(resolutionSeconds)}), start, TIMESTAMPTZ 'epoch')`;
-  const armFilter = w.arm ? 'AND arm = $5' : 'AND arm = ANY($5::text[])';
+  // a window: its cover; a series: one level, from the slot `from` falls in (whole slots)
+  const pieces =
+    resolutionSeconds === null
+      ? coverWindow(w.from, w.to)
+      : [{ resolution: levelFor(resolutionSeconds), from: floorTo(w.from, resolutionSeconds), to: new Date(w.to.getTime() + 1) }];
+  const slot = resolutionSeconds === null ? '$7::timestamptz' : `date_bin(make_interval(secs => ${Math.floor(resolutionSeconds)}), b.start, TIMESTAMPTZ 'epoch')`;
+  const [res, lo, hi] = piecesParams(pieces);
+  const extra = resolutionSeconds === null ? [w.from.toISOString()] : [];
   return db.$queryRawUnsafe<MetricRow[]>(
     `WITH b AS (
-       SELECT ${slot} AS slot, arm, weight, n, sum, sum_sq, min, max, sketch
-       FROM metric_buckets
-       WHERE rollout_id = $1::uuid AND metric = $2 AND start >= $3::timestamptz AND start <= $4::timestamptz ${armFilter}
+       SELECT ${slot} AS slot, b.arm, b.weight, b.n, b.sum, b.sum_sq, b.min, b.max, b.sketch
+       FROM unnest($4::int[], $5::timestamptz[], $6::timestamptz[]) AS p(res, lo, hi)
+       JOIN metric_buckets b ON b.rollout_id = $1::uuid AND b.metric = $2 AND b.arm = ANY($3::text[])
+                             AND b.resolution = p.res AND b.start >= p.lo AND b.start < p.hi
      ), stats AS (
        SELECT slot, arm, sum(weight)::float8 AS weight, sum(n)::float8 AS n, sum(sum)::float8 AS sum, sum(sum_sq)::float8 AS sum_sq,
               min(min) AS min, max(max) AS max, sum((sketch->>'zero')::float8) AS zero
@@ -70,9 +131,11 @@ async function mergedMetricRows(db: Client, w: MetricWindow, resolutionSeconds: 
      ORDER BY stats.slot, stats.arm`,
     w.rolloutId,
     w.metric,
-    w.from.toISOString(),
-    w.to.toISOString(),
-    w.arm ?? [...ARMS],
+    w.arm ? [w.arm] : [...ARMS],
+    res,
+    lo,
+    hi,
+    ...extra,
   );
 }
 
@@ -120,12 +183,18 @@ interface ComparisonRow {
 }
 
 async function mergedComparisonRows(db: Client, w: Omit<MetricWindow, 'metric' | 'arm'>, resolutionSeconds: number | null): Promise<ComparisonRow[]> {
-  const slot = resolutionSeconds === null ? '$2::timestamptz' : `date_bin(make_interval(secs => ${Math.floor(resolutionSeconds)}), start, TIMESTAMPTZ 'epoch')`;
+  const pieces =
+    resolutionSeconds === null
+      ? coverWindow(w.from, w.to)
+      : [{ resolution: levelFor(resolutionSeconds), from: floorTo(w.from, resolutionSeconds), to: new Date(w.to.getTime() + 1) }];
+  const slot = resolutionSeconds === null ? '$5::timestamptz' : `date_bin(make_interval(secs => ${Math.floor(resolutionSeconds)}), b.start, TIMESTAMPTZ 'epoch')`;
+  const [res, lo, hi] = piecesParams(pieces);
+  const extra = resolutionSeconds === null ? [w.from.toISOString()] : [];
   return db.$queryRawUnsafe<ComparisonRow[]>(
     `WITH b AS (
-       SELECT ${slot} AS slot, n, compatible_true, compatible_false, numeric, categories
-       FROM comparison_buckets
-       WHERE rollout_id = $1::uuid AND start >= $2::timestamptz AND start <= $3::timestamptz
+       SELECT ${slot} AS slot, b.n, b.compatible_true, b.compatible_false, b.numeric, b.categories
+       FROM unnest($2::int[], $3::timestamptz[], $4::timestamptz[]) AS p(res, lo, hi)
+       JOIN comparison_buckets b ON b.rollout_id = $1::uuid AND b.resolution = p.res AND b.start >= p.lo AND b.start < p.hi
      ), stats AS (
        SELECT slot, sum(n)::float8 AS n, sum(compatible_true)::float8 AS ct, sum(compatible_false)::float8 AS cf, sum((numeric->>'zero')::float8) AS zero
        FROM b GROUP BY slot
@@ -146,8 +215,10 @@ async function mergedComparisonRows(db: Client, w: Omit<MetricWindow, 'metric' |
      FROM stats LEFT JOIN agg USING (slot)
      ORDER BY stats.slot`,
     w.rolloutId,
-    w.from.toISOString(),
-    w.to.toISOString(),
+    res,
+    lo,
+    hi,
+    ...extra,
   );
 }
 

@@ -8,6 +8,7 @@ import { authorize, ROLES, type Actor, type Role } from '../auth/actor';
 import { hashToken, newTokenSecret, tokenPrefix } from '../auth/tokens';
 import { prisma } from '../db';
 import { badRequest, conflict } from '../errors';
+import { LIMITS } from '../limits';
 import type { TokenView } from '../queries/tokens';
 import { ZEmail } from './create-user';
 
@@ -18,8 +19,11 @@ export const ZCreateTokenSchema = z
     environment: z.string().min(1).optional(),
     /** a personal token: acts as this user (by email), with that user's role at the time of each request */
     user: ZEmail.optional(),
+    /** a metrics token limited to these rollouts (keys); left out = every rollout */
+    rollouts: z.array(z.string().min(1, 'must not be empty').max(LIMITS.keyLength), { error: 'expected a list of rollout keys' }).min(1, 'must not be empty (leave it out for every rollout)').max(100, 'at most 100 rollouts').optional(),
   })
   .superRefine((t, ctx) => {
+    if (t.rollouts !== undefined && t.role !== 'metrics') ctx.addIssue({ code: 'custom', path: ['rollouts'], message: 'only a "metrics" token is limited to rollouts' });
     if (t.user !== undefined) {
       // the user decides the role; a personal token is never an environment's flags token
       for (const k of ['role', 'environment'] as const) {
@@ -38,7 +42,7 @@ export const ZCreateTokenSchema = z
 export type TCreateTokenSchema = z.infer<typeof ZCreateTokenSchema>;
 
 /** the token as listed, plus its secret: shown once; `user` is the email of a personal token's owner */
-export type CreatedToken = Omit<TokenView, 'lastUsedAt' | 'revoked'> & { token: string; user?: string | null };
+export type CreatedToken = Omit<TokenView, 'lastUsedAt' | 'revoked'> & { token: string; user?: string | null; rollouts?: string[] };
 
 export async function createToken(actor: Actor, input: TCreateTokenSchema): Promise<CreatedToken> {
   authorize(actor, 'token.manage');
@@ -57,12 +61,19 @@ export async function createToken(actor: Actor, input: TCreateTokenSchema): Prom
       owner = { id: u.id, email: u.email, role: u.role };
     }
     const role: Role = owner ? owner.role : input.role!;
+    const rolloutKeys = [...new Set(input.rollouts ?? [])];
+    if (rolloutKeys.length) {
+      const found = new Set((await tx.rollout.findMany({ where: { key: { in: rolloutKeys } }, select: { key: true } })).map((r) => r.key));
+      const missing = rolloutKeys.filter((k) => !found.has(k));
+      if (missing.length) throw badRequest(`rollouts: no rollout with key ${missing.map((k) => `"${k}"`).join(', ')}`, { errors: [{ path: 'rollouts', message: `unknown rollout ${missing.join(', ')}` }] });
+    }
     const secret = newTokenSecret();
     const row = await tx.apiToken.create({
       data: {
         name: input.name,
         role,
         environmentId,
+        rolloutKeys,
         userId: owner?.id ?? null,
         tokenHash: hashToken(secret),
         prefix: tokenPrefix(secret),
@@ -77,7 +88,7 @@ export async function createToken(actor: Actor, input: TCreateTokenSchema): Prom
         actorName: actor.name,
         action: 'token.create',
         reason: `token "${input.name}" (${what})`,
-        details: { tokenId: row.id, role, environment: input.environment ?? null, ...(owner ? { userId: owner.id, user: owner.email } : {}) },
+        details: { tokenId: row.id, role, environment: input.environment ?? null, ...(rolloutKeys.length ? { rollouts: rolloutKeys } : {}), ...(owner ? { userId: owner.id, user: owner.email } : {}) },
       },
     });
     return {
@@ -88,6 +99,7 @@ export async function createToken(actor: Actor, input: TCreateTokenSchema): Prom
       prefix: row.prefix,
       createdAt: row.createdAt.toISOString(),
       user: owner?.email ?? null,
+      ...(rolloutKeys.length ? { rollouts: rolloutKeys } : {}),
       token: secret,
     };
   });

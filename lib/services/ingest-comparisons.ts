@@ -1,12 +1,13 @@
 // Ingests a batch of dual-run comparison results for one rollout (POST
 // /api/v1/rollouts/{key}/comparisons): every item checked (an `at` within retention and at most 5
 // minutes ahead; `compatible`, or both numbers; right types) and every bad one listed, else the
-// raw rows and their one-minute rollups (counts, categories, the numeric diff-% sketch; see
-// lib/domain/evidence.ts) written in one transaction, two multi-row statements.
+// raw rows and their rollups (per minute, 5 minutes and hour: counts, categories, the numeric
+// diff-% sketch; see lib/domain/evidence.ts) written in one transaction, two multi-row statements.
 import { z } from 'zod';
 import type { Actor } from '../auth/actor';
 import type { Tx } from '../db';
-import { rollUpComparisons, type ComparisonResult } from '../domain/evidence';
+import { mergeComparisonBuckets, rollUpComparisons, type ComparisonBucket, type ComparisonResult } from '../domain/evidence';
+import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
 import { formatBytes, formatCount, LIMITS } from '../limits';
 import {
   atProblem,
@@ -123,7 +124,19 @@ async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonRe
     rolloutId,
     JSON.stringify(rows),
   );
-  const buckets = rollUpComparisons(results).map((b) => ({
+  const minutes = rollUpComparisons(results);
+  const levels = ROLLUP_LEVELS.map((level) => {
+    if (level === 60) return minutes.map((b) => ({ ...b, resolution: level }));
+    const coarse = new Map<number, ComparisonBucket>();
+    for (const m of minutes) {
+      const start = floorTo(m.start, level);
+      const prev = coarse.get(start.getTime());
+      coarse.set(start.getTime(), { ...(prev ? mergeComparisonBuckets(prev, m) : m), start });
+    }
+    return [...coarse.values()].map((b) => ({ ...b, resolution: level }));
+  }).flat();
+  const buckets = levels.map((b) => ({
+    r: b.resolution,
     s: b.start.toISOString(),
     n: b.n,
     ct: b.compatibleTrue,
@@ -132,11 +145,11 @@ async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonRe
     cats: b.categories,
   }));
   await tx.$executeRawUnsafe(
-    `INSERT INTO comparison_buckets AS b (rollout_id, start, n, compatible_true, compatible_false, numeric, categories)
-     SELECT $1::uuid, r.s, r.n, r.ct, r.cf, r.num, r.cats
-     FROM json_to_recordset($2::json) AS r(s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
-     ORDER BY r.s
-     ON CONFLICT (rollout_id, start) DO UPDATE SET
+    `INSERT INTO comparison_buckets AS b (rollout_id, resolution, start, n, compatible_true, compatible_false, numeric, categories)
+     SELECT $1::uuid, r.r, r.s, r.n, r.ct, r.cf, r.num, r.cats
+     FROM json_to_recordset($2::json) AS r(r int, s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
+     ORDER BY r.r, r.s
+     ON CONFLICT (rollout_id, resolution, start) DO UPDATE SET
        n = b.n + EXCLUDED.n,
        compatible_true = b.compatible_true + EXCLUDED.compatible_true,
        compatible_false = b.compatible_false + EXCLUDED.compatible_false,

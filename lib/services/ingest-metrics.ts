@@ -1,12 +1,15 @@
 // Ingests a batch of metric samples for one rollout (POST /api/v1/rollouts/{key}/metrics): every
 // item checked (a metric the plan declares, a known arm, a finite value, an `at` within
 // retention and at most 5 minutes ahead) and every bad one listed, else the raw rows and their
-// one-minute rollups (lib/domain/evidence.ts) written in one transaction — two multi-row
-// statements, the buckets upserted with their sketches merged in SQL (evidence_merge_sketch).
+// rollups (lib/domain/evidence.ts; per minute, and the minutes merged per 5 minutes and hour)
+// written in one transaction — two multi-row statements, the buckets upserted with their
+// sketches merged in SQL (evidence_merge_sketch).
 import { z } from 'zod';
 import type { Actor } from '../auth/actor';
 import type { Tx } from '../db';
-import { ARMS, rollUp, type MetricBucket, type MetricSample } from '../domain/evidence';
+import { ARMS, bucketOf, bucketStart, mergeBuckets, type MetricBucket, type MetricSample } from '../domain/evidence';
+import { addToSketch, emptySketch, mergeSketches } from '../domain/sketch';
+import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
 import { formatCount } from '../limits';
 import {
   atProblem,
@@ -47,7 +50,7 @@ export interface IngestedMetrics {
   rollout: string;
   /** samples stored */
   accepted: number;
-  /** minute buckets created or updated */
+  /** minute buckets created or updated (their 5-minute and hourly buckets too) */
   buckets: number;
   from: string;
   to: string;
@@ -96,7 +99,7 @@ export async function ingestMetrics(actor: Actor, input: EvidenceBatchInput<unkn
         response: {
           rollout: rollout.key,
           accepted: samples.length,
-          buckets: buckets.length,
+          buckets: buckets.filter((b) => b.resolution === 60).length,
           from: new Date(Math.min(...times)).toISOString(),
           to: new Date(Math.max(...times)).toISOString(),
         },
@@ -106,21 +109,44 @@ export async function ingestMetrics(actor: Actor, input: EvidenceBatchInput<unkn
   });
 }
 
-type Keyed = MetricBucket & { metric: string; arm: string };
+type Keyed = MetricBucket & { metric: string; arm: string; resolution: number };
 
-/** Minute buckets per (metric, arm); the upsert takes their row locks in key order (ORDER BY), so concurrent batches cannot deadlock. */
+/**
+ * The batch's buckets per (metric, arm) at every rollup level (ROLLUP_LEVELS: the minute, and
+ * the same minutes merged into 5-minute and hourly buckets), in key order: the upsert takes their
+ * row locks in that order (ORDER BY), so concurrent batches cannot deadlock. The minute buckets
+ * are accumulated in place (the same sums as lib/domain/evidence.ts rollUp, without a sketch per
+ * sample), coarser ones merged with mergeBuckets.
+ */
 function bucketsOf(samples: MetricSample[]): Keyed[] {
-  const groups = new Map<string, MetricSample[]>();
+  const minutes = new Map<string, Keyed>();
   for (const s of samples) {
-    const k = `${s.metric}\u0000${s.arm}`;
-    const g = groups.get(k);
-    if (g) g.push(s);
-    else groups.set(k, [s]);
+    const start = bucketStart(s.at);
+    const k = `${s.metric}\u0000${s.arm}\u0000${start.getTime()}`;
+    const b = minutes.get(k);
+    if (!b) {
+      minutes.set(k, { ...bucketOf(s), metric: s.metric, arm: s.arm, resolution: 60 });
+      continue;
+    }
+    const c = s.count ?? 1;
+    b.weight += c;
+    b.n += 1;
+    b.sum += s.value * c;
+    b.sumSq += s.value * s.value * c;
+    if (s.value < b.min) b.min = s.value;
+    if (s.value > b.max) b.max = s.value;
+    addToSketch(b.sketch, s.value, c);
   }
-  const out: Keyed[] = [];
-  for (const k of [...groups.keys()].sort()) {
-    const [metric, arm] = k.split('\u0000');
-    for (const b of rollUp(groups.get(k)!)) out.push({ ...b, metric, arm });
+  const out: Keyed[] = [...minutes.values()];
+  for (const level of ROLLUP_LEVELS.filter((l) => l > 60)) {
+    const coarse = new Map<string, Keyed>();
+    for (const m of minutes.values()) {
+      const start = floorTo(m.start, level);
+      const k = `${m.metric}\u0000${m.arm}\u0000${start.getTime()}`;
+      const prev = coarse.get(k);
+      coarse.set(k, { ...(prev ? mergeBuckets(prev, m) : { ...m, sketch: mergeSketches(emptySketch(), m.sketch) }), start, metric: m.metric, arm: m.arm, resolution: level });
+    }
+    out.push(...coarse.values());
   }
   return out;
 }
@@ -136,6 +162,7 @@ async function writeMetrics(tx: Tx, rolloutId: string, samples: MetricSample[], 
   const buckets = keyed.map((b) => ({
     m: b.metric,
     a: b.arm,
+    r: b.resolution,
     s: b.start.toISOString(),
     w: b.weight,
     n: b.n,
@@ -146,11 +173,11 @@ async function writeMetrics(tx: Tx, rolloutId: string, samples: MetricSample[], 
     sk: b.sketch,
   }));
   await tx.$executeRawUnsafe(
-    `INSERT INTO metric_buckets AS b (rollout_id, metric, arm, start, weight, n, sum, sum_sq, min, max, sketch)
-     SELECT $1::uuid, r.m, r.a, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
-     FROM json_to_recordset($2::json) AS r(m text, a text, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
-     ORDER BY r.m, r.a, r.s
-     ON CONFLICT (rollout_id, metric, arm, start) DO UPDATE SET
+    `INSERT INTO metric_buckets AS b (rollout_id, metric, arm, resolution, start, weight, n, sum, sum_sq, min, max, sketch)
+     SELECT $1::uuid, r.m, r.a, r.r, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
+     FROM json_to_recordset($2::json) AS r(m text, a text, r int, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
+     ORDER BY r.m, r.a, r.r, r.s
+     ON CONFLICT (rollout_id, metric, arm, resolution, start) DO UPDATE SET
        weight = b.weight + EXCLUDED.weight,
        n = b.n + EXCLUDED.n,
        sum = b.sum + EXCLUDED.sum,

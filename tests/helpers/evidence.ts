@@ -2,6 +2,7 @@
 // as the plan schema's `metrics` list would), and calls to the evidence routes.
 import { SYSTEM_ACTOR } from '../../lib/auth/actor';
 import { prisma } from '../../lib/db';
+import type { Prisma } from '../../lib/generated/prisma/client';
 import { createRollout } from '../../lib/services/create-rollout';
 import { marketScanPlan } from '../factories/rollouts';
 import * as metricsRoute from '../../app/api/v1/rollouts/[key]/metrics/route';
@@ -15,7 +16,7 @@ export const METRICS = [
 export async function evidenceRollout({ metrics = METRICS as unknown[] | null } = {}): Promise<{ key: string; id: string }> {
   const { plan } = marketScanPlan();
   const r = await createRollout(SYSTEM_ACTOR, plan, { requestId: 'evidence-test' });
-  const row = await prisma().rollout.update({ where: { key: r.key }, data: { plan: metrics ? { ...plan, metrics } : plan } });
+  const row = await prisma().rollout.update({ where: { key: r.key }, data: { plan: (metrics ? { ...plan, metrics } : plan) as unknown as Prisma.InputJsonValue } });
   return { key: r.key, id: row.id };
 }
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 describe('POST /api/v1/rollouts/{key}/metrics', () => {
-  it('stores a good batch: raw rows and minute buckets', async () => {
+  it('stores a good batch: raw rows and buckets', async () => {
     const r = await evidenceRollout();
     const at = iso(60_000);
     const res = await push('metrics', r.key, engineer, {
@@ -29,8 +29,9 @@ describe('POST /api/v1/rollouts/{key}/metrics', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ rollout: r.key, accepted: 3, buckets: 2 });
-    expect(await evidenceCounts(r.id)).toMatchObject({ samples: 3, buckets: 2 });
-    const b = await prisma().metricBucket.findFirstOrThrow({ where: { rolloutId: r.id, metric: 'error_rate', arm: 'candidate' } });
+    // each minute bucket also went into its 5-minute and hourly bucket
+    expect(await evidenceCounts(r.id)).toMatchObject({ samples: 3, buckets: 2 * 3 });
+    const b = await prisma().metricBucket.findFirstOrThrow({ where: { rolloutId: r.id, metric: 'error_rate', arm: 'candidate', resolution: 60 } });
     expect({ weight: b.weight, n: b.n, sum: b.sum, min: b.min, max: b.max }).toEqual({ weight: 4, n: 2, sum: 0.5 + 4.5, min: 0.5, max: 1.5 });
   });
 

@@ -27,6 +27,7 @@ CREATE TABLE "metric_buckets" (
     "rollout_id" UUID NOT NULL,
     "metric" TEXT NOT NULL,
     "arm" TEXT NOT NULL,
+    "resolution" INTEGER NOT NULL,
     "start" TIMESTAMPTZ(3) NOT NULL,
     "weight" DOUBLE PRECISION NOT NULL,
     "n" INTEGER NOT NULL,
@@ -36,7 +37,7 @@ CREATE TABLE "metric_buckets" (
     "max" DOUBLE PRECISION NOT NULL,
     "sketch" JSONB NOT NULL,
 
-    CONSTRAINT "metric_buckets_pkey" PRIMARY KEY ("rollout_id","metric","arm","start")
+    CONSTRAINT "metric_buckets_pkey" PRIMARY KEY ("rollout_id","metric","arm","resolution","start")
 );
 
 -- CreateTable
@@ -58,6 +59,7 @@ CREATE TABLE "comparisons" (
 -- CreateTable
 CREATE TABLE "comparison_buckets" (
     "rollout_id" UUID NOT NULL,
+    "resolution" INTEGER NOT NULL,
     "start" TIMESTAMPTZ(3) NOT NULL,
     "n" INTEGER NOT NULL,
     "compatible_true" INTEGER NOT NULL,
@@ -65,7 +67,7 @@ CREATE TABLE "comparison_buckets" (
     "numeric" JSONB NOT NULL,
     "categories" JSONB NOT NULL,
 
-    CONSTRAINT "comparison_buckets_pkey" PRIMARY KEY ("rollout_id","start")
+    CONSTRAINT "comparison_buckets_pkey" PRIMARY KEY ("rollout_id","resolution","start")
 );
 
 -- CreateTable
@@ -104,6 +106,9 @@ ALTER TABLE "comparisons" ADD CONSTRAINT "comparisons_rollout_id_fkey" FOREIGN K
 
 -- AddForeignKey
 ALTER TABLE "comparison_buckets" ADD CONSTRAINT "comparison_buckets_rollout_id_fkey" FOREIGN KEY ("rollout_id") REFERENCES "rollouts"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- metric_buckets / comparison_buckets hold each minute (resolution 60) and the same minutes merged
+-- into 5-minute (300) and hourly (3600) buckets, all written at ingest.
 
 -- Sketch merges in SQL, so a batch upserts its minute buckets in one statement
 -- (INSERT … ON CONFLICT DO UPDATE) and a dashboard merges minutes into coarser buckets without

@@ -1,0 +1,166 @@
+// Evidence: ingest rate and dashboard/criteria query times (issue 8, "Proof").
+// - ingest: POST-equivalent batches of 1,000 samples through the ingest service (validation,
+//   raw rows, minute rollups, one transaction each); target ≥ 20,000 samples/s.
+// - queries at 10k / 100k / 1M samples in one rollout (two metrics × two arms, spread over the
+//   same 3 days — more traffic, same time range): a criterion's 24 h window, both arms for a
+//   relative criterion, the 24 h series at 5 min, the 3-day series at 1 h, the comparisons'
+//   24 h window and 3-day series. Target: each ≤ 200 ms at 1M, and 1M costs ≤ 3× 10k.
+//   npx tsx bench/ingest.ts          (10k / 100k / 1M)
+//   SMOKE=1 npx tsx bench/ingest.ts  (2k / 20k, for CI)
+import { SYSTEM_ACTOR } from '../lib/auth/actor';
+import { createPrisma, setPrisma } from '../lib/db';
+import { createRollout } from '../lib/services/create-rollout';
+import { ingestMetrics } from '../lib/services/ingest-metrics';
+import { ingestComparisons } from '../lib/services/ingest-comparisons';
+import { comparisonSeries, comparisonWindow, metricSeries, metricWindow, metricWindowBothArms } from '../lib/queries/evidence';
+import { benchDatabase, percentile } from './db';
+
+const smoke = process.env.SMOKE === '1';
+const SIZES = (process.env.SIZES ?? (smoke ? '2000,20000' : '10000,100000,1000000')).split(',').map(Number);
+const BATCH = 1000;
+const SPAN_MS = 3 * 86_400_000;
+const QUERY_RUNS = smoke ? 5 : 15;
+
+const metrics = [{ key: 'error_rate', unit: '%', better: 'lower' }, { key: 'scan_time', unit: 's', better: 'lower' }];
+const plan = (key: string) => ({
+  key,
+  name: `Bench ${key}`,
+  flags: [{ key: `BENCH_${key.replace(/-/g, '_').toUpperCase()}`, type: 'string', variants: ['v1', 'v2'], baseline: 'v1' }],
+  phases: [{ key: 'dual', name: 'Dual', flags: { [`BENCH_${key.replace(/-/g, '_').toUpperCase()}`]: 'v2' } }],
+});
+
+// a reproducible PRNG (mulberry32) and a log-normal-ish value
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` samples in time order over [now − 3 days, now], as batches of BATCH */
+function* batches(count: number, now: number, seed: number) {
+  const rand = rng(seed);
+  const step = SPAN_MS / count;
+  let batch: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const metric = i % 4 < 2 ? 'scan_time' : 'error_rate';
+    const arm = i % 2 ? 'baseline' : 'candidate';
+    const base = metric === 'scan_time' ? 2 : 0.8;
+    const value = base * Math.exp((rand() - 0.5) * 1.5) * (arm === 'candidate' ? 0.95 : 1);
+    batch.push({ metric, arm, value: Math.round(value * 1e4) / 1e4, at: new Date(now - SPAN_MS + i * step).toISOString() });
+    if (batch.length === BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+function* comparisonBatches(count: number, now: number, seed: number) {
+  const rand = rng(seed);
+  const step = SPAN_MS / count;
+  let batch: unknown[] = [];
+  const categories = ['missing field', 'type mismatch', 'rounding'];
+  for (let i = 0; i < count; i++) {
+    const at = new Date(now - SPAN_MS + i * step).toISOString();
+    const r = rand();
+    batch.push(
+      i % 3 === 0
+        ? { ref: `deal-${i}`, at, baseline: 100, candidate: 100 + (rand() - 0.5) * 12 }
+        : r < 0.95
+          ? { ref: `scan-${i}`, at, compatible: true }
+          : { ref: `scan-${i}`, at, compatible: false, category: categories[i % 3], fields: { missing: ['price'] } },
+    );
+    if (batch.length === BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm
+  const xs: number[] = [];
+  for (let i = 0; i < QUERY_RUNS; i++) {
+    const t = performance.now();
+    await fn();
+    xs.push(performance.now() - t);
+  }
+  return percentile(xs.sort((a, b) => a - b), 50);
+}
+
+async function main() {
+  const db = await benchDatabase('switchyard_bench_ingest');
+  const prisma = createPrisma(db.url);
+  setPrisma(prisma);
+  const lines: string[] = [];
+  let ok = true;
+  try {
+    const now = Date.now();
+    const results: { size: number; q: Record<string, number> }[] = [];
+    let ingestRate = 0;
+    let comparisonRate = 0;
+    for (const [i, size] of SIZES.entries()) {
+      const key = `bench-evidence-${size}`;
+      await createRollout(SYSTEM_ACTOR, plan(key));
+      const r = await prisma.rollout.update({ where: { key }, data: { plan: { ...plan(key), metrics } } });
+      let t = performance.now();
+      let n = 0;
+      for (const b of batches(size, now, i + 1)) {
+        await ingestMetrics(SYSTEM_ACTOR, { key, items: b });
+        n += b.length;
+      }
+      const rate = n / ((performance.now() - t) / 1000);
+      // comparisons: a tenth as many
+      t = performance.now();
+      let m = 0;
+      for (const b of comparisonBatches(Math.max(BATCH, size / 10), now, i + 7)) {
+        await ingestComparisons(SYSTEM_ACTOR, { key, items: b });
+        m += b.length;
+      }
+      const crate = m / ((performance.now() - t) / 1000);
+      if (i === SIZES.length - 1) {
+        ingestRate = rate;
+        comparisonRate = crate;
+      }
+      await prisma.$executeRawUnsafe('ANALYZE metric_buckets; ANALYZE comparison_buckets');
+      const to = new Date(now);
+      const day = new Date(now - 86_400_000);
+      const start = new Date(now - SPAN_MS);
+      const q: Record<string, number> = {
+        'criterion window 24h (one arm)': await time(() => metricWindow(prisma, { rolloutId: r.id, metric: 'scan_time', arm: 'candidate', from: day, to })),
+        'relative window 24h (both arms)': await time(() => metricWindowBothArms(prisma, { rolloutId: r.id, metric: 'scan_time', from: day, to })),
+        'series 24h @ 5m (both arms)': await time(() => metricSeries(prisma, { rolloutId: r.id, metric: 'scan_time', from: day, to }, 300)),
+        'series 3d @ 1h (both arms)': await time(() => metricSeries(prisma, { rolloutId: r.id, metric: 'scan_time', from: start, to }, 3600)),
+        'comparisons window 24h': await time(() => comparisonWindow(prisma, { rolloutId: r.id, from: day, to })),
+        'comparisons series 3d @ 1h': await time(() => comparisonSeries(prisma, { rolloutId: r.id, from: start, to }, 3600)),
+      };
+      results.push({ size, q });
+      lines.push(`${size.toLocaleString('en-US').padStart(9)} samples: ingest ${Math.round(rate).toLocaleString('en-US')} samples/s, comparisons ${Math.round(crate).toLocaleString('en-US')}/s; ` +
+        Object.entries(q).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', '));
+    }
+    console.log(`# evidence ingest bench — ${new Date().toISOString().slice(0, 10)}: batches of ${BATCH}, sizes ${SIZES.join(' / ')}, ${db.server}, node ${process.version}, query times are medians of ${QUERY_RUNS}`);
+    for (const l of lines) console.log(l);
+    const pass = (cond: boolean) => (cond ? 'PASS' : ((ok = false), 'MISS'));
+    console.log(`${pass(ingestRate >= 20_000)} ingest ≥ 20,000 samples/s in batches of 1,000: ${Math.round(ingestRate).toLocaleString('en-US')} samples/s (comparisons: ${Math.round(comparisonRate).toLocaleString('en-US')}/s)`);
+    const first = results[0];
+    const last = results[results.length - 1];
+    for (const name of Object.keys(last.q)) {
+      const ratio = last.q[name] / first.q[name];
+      console.log(`${pass(last.q[name] <= 200 && ratio <= 3)} ${name}: ${last.q[name].toFixed(1)} ms at ${last.size.toLocaleString('en-US')} (≤ 200 ms), ×${ratio.toFixed(2)} from ${first.size.toLocaleString('en-US')} (≤ 3×)`);
+    }
+  } finally {
+    await prisma.$disconnect();
+    await db.close();
+  }
+  // like bench/transitions.ts: figures and PASS/MISS lines, not a failing exit code
+  if (!ok) console.log('(some targets missed: see MISS above)');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
