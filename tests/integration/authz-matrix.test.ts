@@ -26,6 +26,7 @@ const { openApiDocument } = await import('../../lib/openapi');
 const { browser, signInAs } = await import('../helpers/browser-session');
 const { ensureEnvironments, marketScanPlan, tokenFor, uniq } = await import('../factories/rollouts');
 const { setupTestDatabase } = await import('../helpers/db');
+const evidenceRollout = async () => (await (await import('../helpers/evidence')).evidenceRollout()).key;
 
 const root = path.resolve(__dirname, '../..');
 const ORIGIN = 'http://localhost:3000';
@@ -83,6 +84,11 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
     fixture: async () => ({ params: { key: await gatedRollout({ signed: true }), phase: 'dual', role: MATRIX_SIGNOFF_ROLE } }),
   },
   'GET /api/v1/rollouts/{key}/report.md': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
+  // evidence: engineers, admins (and metrics tokens, tests/integration/evidence-authz.test.ts) push; readers read the series
+  'POST /api/v1/rollouts/{key}/metrics': { row: ENGINEERS(201), fixture: async () => ({ params: { key: await evidenceRollout() }, body: { samples: [{ metric: 'error_rate', arm: 'candidate', value: 1, at: new Date().toISOString() }] } }) },
+  'GET /api/v1/rollouts/{key}/metrics': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() }, query: '?metric=error_rate' }) },
+  'POST /api/v1/rollouts/{key}/comparisons': { row: ENGINEERS(201), fixture: async () => ({ params: { key: await evidenceRollout() }, body: { results: [{ at: new Date().toISOString(), compatible: true }] } }) },
+  'GET /api/v1/rollouts/{key}/comparisons': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() } }) },
   'GET /api/v1/tokens': { row: ADMIN_ONLY(200) },
   'POST /api/v1/tokens': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { name: uniq('matrix'), role: 'viewer' } }) },
   'DELETE /api/v1/tokens/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: (await createToken(SYSTEM_ACTOR, { name: uniq('victim'), role: 'viewer' })).id } }) },
@@ -313,7 +319,8 @@ describe('authorization matrix', () => {
     }
     expect(problems).toEqual([]);
     expect(calls).toBeGreaterThan(100);
-  });
+    // ~500 calls (each with a fresh fixture): more than the default 30 s on a busy 2-core machine
+  }, 180_000);
 
   it('every server action × caller (with and without x-middleware-subrequest) gets its documented outcome; refusals write nothing and are logged', async () => {
     const problems: string[] = [];
