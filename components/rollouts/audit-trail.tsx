@@ -84,8 +84,9 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 </span>
               )}
               <span className="ml-auto text-xs text-slate-600">
-                <TimeAgo at={e.at} />{' '}
-                · v{e.to.version ?? '—'}
+                <TimeAgo at={e.at} />
+                {/* checklist and sign-off events do not change the rollout's version */}
+                {e.to.version !== null && <> · v{e.to.version}</>}
               </span>
             </div>
             {e.reason && <p className="mt-1 text-sm text-slate-700">{e.action.startsWith('checklist.') ? 'Evidence: ' : ''}“{e.reason}”</p>}

@@ -52,7 +52,7 @@ export function ReadinessPanel({ readiness }: { readiness: Readiness | undefined
   const failing = readiness.reasons.filter((r) => r.status !== 'pass').length;
   return (
     <div className="space-y-3" data-testid="readiness-panel" data-ready={readiness.ready}>
-      <p className="text-sm font-medium" role="status">
+      <p className="text-sm font-medium" data-testid="readiness-summary">
         {readiness.ready ? (
           <span className="text-emerald-800">
             <span aria-hidden="true">✓ </span>

@@ -176,7 +176,7 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
       </Card>
 
       {readiness?.action && (
-        <div id="readiness" className="scroll-mt-4">
+        <div id="readiness" className="scroll-mt-4" data-version={readiness.version}>
           <Card title={`Readiness: ${readiness.action === 'start' ? 'start' : readiness.to ? 'promote' : 'complete'}${readiness.to ? ` into ${readiness.to.name}` : ''}`}>
             <ReadinessPanel readiness={readiness} />
           </Card>

@@ -16,6 +16,8 @@ const PAGES: { path: string; as: DemoRole | null; name: string }[] = [
   { path: '/settings/security', as: 'admin', name: 'security-log' },
   { path: '/settings/users', as: 'admin', name: 'users' },
   { path: '/rollouts/no-such-rollout', as: 'viewer', name: 'not-found' },
+  { path: '/inbox', as: 'approver', name: 'inbox' },
+  { path: '/inbox', as: 'viewer', name: 'inbox-empty' },
 ];
 
 async function serious(page: Page) {

@@ -1,5 +1,5 @@
-// The issue's browser journey: an engineer signs in, starts the market-scan rollout (entering
-// `dual`), sees MARKET_SCAN_ENGINE = dual in the UI, in the audit trail and on the flag server,
+// The issue's browser journey: an engineer signs in, is told why the start is blocked (dual's
+// checklist), ticks the checklist, starts the market-scan rollout (entering `dual`), sees MARKET_SCAN_ENGINE = dual in the UI, in the audit trail and on the flag server,
 // and rolls it back to baseline; a viewer sees no buttons and is refused a direct call.
 import { expect, test } from '@playwright/test';
 import { adminApi, evaluateFlag, shot, signInAs, transitionInUi } from './fixtures';
@@ -43,6 +43,34 @@ test('engineer: sign in, start market-scan into dual, see the flag and the audit
   await dialog.getByTestId('confirm-transition').click();
   await expect(dialog.getByRole('alert')).toContainText('A reason is required');
   await shot(page, '02-start-dialog');
+  // entering dual is guarded by its checklist: the dialog says so, and an engineer cannot override
+  await expect(dialog.getByTestId('transition-blockers')).toContainText('Checklist');
+  await expect(dialog.getByTestId('transition-blockers')).toContainText('0 of 5 required items ticked');
+  await expect(dialog.getByTestId('override-gate')).toHaveCount(0);
+  await dialog.getByLabel(/Reason/).fill('validation passed on 5/5 sites');
+  await dialog.getByTestId('confirm-transition').click();
+  await expect(dialog.getByRole('alert')).toContainText('Not ready to start');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('why-blocked')).toBeVisible();
+
+  // tick the checklist (evidence on the first item); who and when show at once
+  const items = page.getByTestId('checklist-item');
+  await expect(items).toHaveCount(5);
+  for (let i = 0; i < 5; i++) {
+    const item = items.nth(i);
+    await item.getByTestId('tick-open').click();
+    if (i === 0) await item.getByLabel(/Evidence/).fill('https://ci.example/worker-v2/1234');
+    await item.getByTestId('tick-confirm').click();
+    await expect(item).toHaveAttribute('data-checked', 'true');
+    await expect(item).toContainText('Ticked by Eve Engineer');
+  }
+  await expect(items.first()).toContainText('https://ci.example/worker-v2/1234');
+  await expect(page.locator('#readiness [data-testid="readiness-panel"]')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('why-blocked')).toHaveCount(0);
+  await shot(page, '02b-checklist-ticked');
+  await page.getByTestId('action-start').click();
+  await expect(dialog.getByTestId('transition-blockers')).toHaveCount(0);
   await dialog.getByLabel(/Reason/).fill('validation passed on 5/5 sites');
   await dialog.getByTestId('confirm-transition').click();
   await expect(dialog).toBeHidden();
@@ -51,7 +79,7 @@ test('engineer: sign in, start market-scan into dual, see the flag and the audit
   await expect(page.getByTestId(`flag-current-${FLAG}`)).toHaveText('dual');
   await expect(page.getByTestId(`flag-env-production-${FLAG}`)).toContainText('dual');
   await expect(page.getByTestId('phase-dual')).toHaveAttribute('data-status', 'current');
-  const started = page.getByTestId('audit-entry').first();
+  const started = page.locator('[data-testid="audit-entry"][data-action="start"]').first();
   await expect(started).toHaveAttribute('data-action', 'start');
   await expect(started).toContainText('Eve Engineer');
   await expect(started).toContainText('validation passed on 5/5 sites');
@@ -108,7 +136,7 @@ test('a stale page: the change someone else made wins, and the page says so and 
   await page.route('**/api/v1/rollouts/**', (route) => route.abort());
   const api = adminApi(request);
   const current = (await api.get(`/api/v1/rollouts/${KEY}`)) as { version: number };
-  expect((await api.post(`/api/v1/rollouts/${KEY}/start`, { reason: 'someone else', expectedVersion: current.version })).status()).toBe(200);
+  expect((await api.post(`/api/v1/rollouts/${KEY}/start`, { reason: 'someone else', expectedVersion: current.version, override: true })).status()).toBe(200);
 
   await transitionInUi(page, 'start', 'I thought it was still rolled back');
   await page.unroute('**/api/v1/rollouts/**');
