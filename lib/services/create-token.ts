@@ -55,7 +55,10 @@ export async function createToken(actor: Actor, input: TCreateTokenSchema): Prom
     }
     let owner: { id: string; email: string; role: Role } | null = null;
     if (input.user !== undefined) {
-      const u = await tx.user.findUnique({ where: { email: input.user }, select: { id: true, email: true, role: true, disabledAt: true } });
+      // FOR SHARE: a concurrent disable (update-user locks the row FOR UPDATE) either sees this
+      // token and revokes it, or commits first and this sees the user disabled
+      const [u] = await tx.$queryRaw<{ id: string; email: string; role: Role; disabledAt: Date | null }[]>`
+        SELECT id::text AS id, email, role::text AS role, disabled_at AS "disabledAt" FROM users WHERE email = ${input.user} FOR SHARE`;
       if (!u) throw badRequest(`user: no user with email "${input.user}"`, { errors: [{ path: 'user', message: 'unknown user' }] });
       if (u.disabledAt) throw conflict(`user: "${u.email}" is disabled; enable them first`, { errors: [{ path: 'user', message: 'the user is disabled' }] });
       owner = { id: u.id, email: u.email, role: u.role };
