@@ -5,6 +5,7 @@
 //  2. migrations (prisma/migrations, scripts/migrate.mjs) and the seed (environments, the
 //     bootstrap admin token, demo users and the five demo rollouts)
 //  3. the OFREP flag server (lib/flag-server/main.ts) on FLAGS_PORT (default 3001)
+//     and the evaluator worker (lib/worker/main.ts: criteria, soak, red flags)
 //  4. Next.js on PORT (default 3000): `next dev` or `next start`
 // Ctrl-C stops all of it, the embedded Postgres included.
 import { spawn } from 'node:child_process';
@@ -113,6 +114,7 @@ try {
 }
 
 run('flag server', ['--import', 'tsx', 'lib/flag-server/main.ts']);
+run('worker', ['--import', 'tsx', 'lib/worker/main.ts']);
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
 run('next', [nextBin, mode, '-p', PORT]);
 log(`[run] Switchyard on http://localhost:${PORT}  ·  OFREP flag server on http://localhost:${FLAGS_PORT}`);

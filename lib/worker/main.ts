@@ -1,0 +1,77 @@
+// The evaluator worker (issue 8; docs/decisions/0004-evaluator-worker.md), its own process:
+//   DATABASE_URL=postgres://… npx tsx lib/worker/main.ts
+// Every SWITCHYARD_EVALUATOR_TICK_SECONDS (default 5) each replica enqueues one pg-boss job per
+// active or paused rollout, keyed by rollout and tick slot (singletonKey + singletonSeconds), so
+// however many replicas run, a slot is one job; any replica takes it. The handler is thin: it
+// calls evaluateRollout, which stores the evaluations once per interval and makes a red flag's
+// effect happen once. SIGTERM/SIGINT stop taking jobs, let the running one finish, then exit.
+import PgBoss from 'pg-boss';
+import { z } from 'zod';
+import { env } from '../env';
+import { prisma } from '../db';
+import { evaluateRollout } from '../services/evaluate-rollout';
+import { rolloutsToEvaluate } from '../queries/phase-evidence';
+
+export const EVALUATE_QUEUE = 'evaluate-rollout';
+
+const ZWorkerEnv = z.object({
+  SWITCHYARD_EVALUATOR_TICK_SECONDS: z.coerce.number('SWITCHYARD_EVALUATOR_TICK_SECONDS must be a number of seconds').int('SWITCHYARD_EVALUATOR_TICK_SECONDS must be whole seconds').min(1, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at least 1').max(3600, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at most 3600').default(5),
+});
+
+const log = (line: string) => console.log(`[worker ${process.pid}] ${line}`);
+
+async function main(): Promise<void> {
+  const e = env();
+  const w = ZWorkerEnv.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  if (!w.success) throw new Error(`Switchyard worker: invalid environment\n${w.error.issues.map((i) => `  - ${i.message}`).join('\n')}`);
+  const tick = w.data.SWITCHYARD_EVALUATOR_TICK_SECONDS;
+
+  const boss = new PgBoss({ connectionString: e.DATABASE_URL, application_name: 'switchyard-worker', max: 4, schedule: false });
+  boss.on('error', (err: Error) => console.error(`[worker ${process.pid}] pg-boss:`, err instanceof Error ? err.message : err));
+  await boss.start();
+  // a job is one evaluation of one slot; a later slot re-evaluates anyway, so retry briefly
+  await boss.createQueue(EVALUATE_QUEUE, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
+  await boss.work<{ rolloutId: string }>(EVALUATE_QUEUE, { pollingIntervalSeconds: Math.min(2, Math.max(0.5, tick / 2)), batchSize: 1 }, async ([job]) => {
+    const s = await evaluateRollout(job.data.rolloutId);
+    for (const t of s.trips) log(`rollout ${s.rolloutId} phase ${s.phase}: red flag ${t.flag} ${t.outcome}: ${t.detail}`);
+    return { stored: s.stored, trips: s.trips.length };
+  });
+
+  let stopping = false;
+  const enqueue = async () => {
+    if (stopping) return;
+    try {
+      const ids = await rolloutsToEvaluate();
+      await Promise.all(ids.map((rolloutId) => boss.send(EVALUATE_QUEUE, { rolloutId }, { singletonKey: rolloutId, singletonSeconds: tick, retryLimit: 2, retryDelay: 1, expireInSeconds: 120 })));
+    } catch (err) {
+      console.error(`[worker ${process.pid}] enqueue failed:`, err instanceof Error ? err.message : err);
+    }
+  };
+  const timer = setInterval(() => void enqueue(), tick * 1000);
+  void enqueue();
+  log(`evaluator started: every ${tick}s, queue ${EVALUATE_QUEUE}`);
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    log(`${signal}: finishing the running job, then exiting`);
+    boss
+      .stop({ graceful: true, wait: true, timeout: 20_000 })
+      .then(() => prisma().$disconnect())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`[worker ${process.pid}] error while stopping:`, err);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
