@@ -196,6 +196,44 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'series', content: { 'application/json': { schema: { type: 'object', required: ['key', 'from', 'to', 'resolutionSeconds', 'total', 'series'] } } } }, '400': problem('Bad query (the parameter is named)'), ...authErrors, '404': problem('No such rollout') },
         },
       },
+      '/api/v1/rollouts/{key}/evidence': {
+        get: {
+          summary: 'The Evidence dashboard of a rollout (from the rollups): per metric and statistic both arms over time with the current phase\'s thresholds (criteria and red flags), each relative criterion\'s ratio with its 95 % interval per point, each criterion\'s verdict and soak, the evaluations stored, red-flag trips, phase transitions, compatible rate over time and the mismatch categories',
+          parameters: [
+            keyParam,
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'the range ends here (default now)' },
+            { name: 'window', in: 'query', schema: { type: 'string', default: '24h' }, description: 'the range shown, ending at `to` (at most 90d)' },
+            { name: 'resolution', in: 'query', schema: { type: 'string' }, description: 'the width of one point, whole minutes (at most 500 points); default: at most ~150 points' },
+          ],
+          responses: {
+            '200': { description: 'the dashboard', content: { 'application/json': { schema: { type: 'object', required: ['key', 'status', 'from', 'to', 'resolutionSeconds', 'metrics', 'ratios', 'criteria', 'evaluations', 'redFlags', 'transitions', 'compatibility'] } } } },
+            '400': problem('Bad query (the parameter is named in `errors`)'),
+            ...authErrors,
+            '404': problem('No such rollout'),
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}/evidence/comparisons': {
+        get: {
+          summary: 'The raw dual-run comparison results behind the dashboard (drill-down), newest first, paged by `nextCursor`: ref, verdict or numbers with their difference in %, category, fields',
+          parameters: [
+            keyParam,
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'window', in: 'query', schema: { type: 'string', default: '24h' } },
+            { name: 'category', in: 'query', schema: { type: 'string' }, description: 'one category; `(none)` for results without one' },
+            { name: 'outcome', in: 'query', schema: { type: 'string', enum: ['any', 'mismatch', 'compatible'], default: 'any' }, description: 'mismatch: compatible=false, or numbers further apart than `tolerance` %' },
+            { name: 'tolerance', in: 'query', schema: { type: 'number', default: 0 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `nextCursor` of the previous page' },
+          ],
+          responses: {
+            '200': { description: 'one page', content: { 'application/json': { schema: { type: 'object', required: ['key', 'from', 'to', 'rows', 'nextCursor'] } } } },
+            '400': problem('Bad query (the parameter is named in `errors`)'),
+            ...authErrors,
+            '404': problem('No such rollout'),
+          },
+        },
+      },
       '/api/v1/rollouts/{key}/report.md': {
         get: {
           summary: 'The readiness report as Markdown: status, next step with its guards, phases planned vs actual, the sign-off sheet with names, decisions and dates, checklists, overrides, open items — generated from the records',
@@ -265,6 +303,16 @@ export function openApiDocument(): Record<string, unknown> {
             '400': problem('A role the gate does not name'),
             ...authErrors,
             '404': problem('No such rollout or phase, or no standing decision of yours to withdraw'),
+          },
+        },
+      },
+      '/api/v1/portfolio': {
+        get: {
+          summary: 'Every active and paused rollout for product: its phase, readiness at a glance (ready, or the first failing reason and how many fail), time in phase against the planned minimum, the last red-flag trip',
+          responses: {
+            '200': { description: 'the portfolio', content: { 'application/json': { schema: { type: 'object', required: ['at', 'rollouts'] } } } },
+            '400': problem('A query parameter (there are none)'),
+            ...authErrors,
           },
         },
       },

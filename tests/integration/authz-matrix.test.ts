@@ -89,6 +89,10 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
   'GET /api/v1/rollouts/{key}/metrics': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() }, query: '?metric=error_rate' }) },
   'POST /api/v1/rollouts/{key}/comparisons': { row: ENGINEERS(201), fixture: async () => ({ params: { key: await evidenceRollout() }, body: { results: [{ at: new Date().toISOString(), compatible: true }] } }) },
   'GET /api/v1/rollouts/{key}/comparisons': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() } }) },
+  // dashboards (lib/queries/dashboards.ts): readers read
+  'GET /api/v1/rollouts/{key}/evidence': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() } }) },
+  'GET /api/v1/rollouts/{key}/evidence/comparisons': { row: READ, fixture: async () => ({ params: { key: await evidenceRollout() } }) },
+  'GET /api/v1/portfolio': { row: READ },
   'GET /api/v1/tokens': { row: ADMIN_ONLY(200) },
   'POST /api/v1/tokens': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { name: uniq('matrix'), role: 'viewer' } }) },
   'DELETE /api/v1/tokens/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: (await createToken(SYSTEM_ACTOR, { name: uniq('victim'), role: 'viewer' })).id } }) },
