@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   // a job is one evaluation of one slot; a later slot re-evaluates anyway, so retry briefly
   await boss.createQueue(EVALUATE_QUEUE, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
   await boss.work<{ rolloutId: string }>(EVALUATE_QUEUE, { pollingIntervalSeconds: Math.min(2, Math.max(0.5, tick / 2)), batchSize: 1 }, async ([job]) => {
-    const s = await evaluateRollout(job.data.rolloutId);
+    const s = await evaluateRollout(job.data.rolloutId).catch((err: unknown) => {
+      // pg-boss records the failure on the job and retries it; say so here too
+      console.error(`[worker ${process.pid}] evaluating rollout ${job.data.rolloutId} failed:`, err instanceof Error ? err.message : err);
+      throw err;
+    });
     for (const t of s.trips) log(`rollout ${s.rolloutId} phase ${s.phase}: red flag ${t.flag} ${t.outcome}: ${t.detail}`);
     return { stored: s.stored, trips: s.trips.length };
   });
