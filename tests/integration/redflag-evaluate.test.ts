@@ -150,3 +150,34 @@ describe('red flags', () => {
     expect((await rollout(r.key)).status).toBe('paused');
   });
 });
+
+describe('the seed plans', () => {
+  it('every phase of every seed rollout evaluates (criteria and red flags stored, readiness computed); without evidence no non-count criterion passes', async () => {
+    const { seed } = await import('../../prisma/seed');
+    await seed({ demo: true, log: () => {} });
+    const seeds = await prisma().rollout.findMany({ include: { phases: { orderBy: { index: 'asc' } } } });
+    const { readinessOf } = await import('../../lib/queries/readiness');
+    let evaluated = 0;
+    for (const s of seeds) {
+      const plan = s.plan as { phases: { key: string; criteria?: { kind: string; stat?: string }[]; redFlags?: unknown[] }[] };
+      for (const [i, p] of s.phases.entries()) {
+        const phase = plan.phases.find((x) => x.key === p.key)!;
+        const n = (phase.criteria?.length ?? 0) + (phase.redFlags?.length ?? 0);
+        if (!n) continue;
+        // put the rollout in this phase, entered a minute ago, with no evidence
+        const row = await prisma().rollout.update({ where: { id: s.id }, data: { status: 'active', currentPhaseIndex: i, phaseEnteredAt: ago(60_000) }, include: { phases: { orderBy: { index: 'asc' } } } });
+        const summary = await evaluateRollout(s.id);
+        expect(summary.phase).toBe(p.key);
+        expect(summary.stored, `${s.key}/${p.key}`).toBeGreaterThanOrEqual(phase.criteria?.length ?? 0);
+        const readiness = await readinessOf(prisma(), row, null);
+        const evidence = readiness.reasons.filter((x) => ['compatibility', 'metric', 'relative'].includes(x.kind));
+        expect(evidence).toHaveLength(phase.criteria?.length ?? 0);
+        phase.criteria?.forEach((c, j) => {
+          if (c.stat !== 'count' && c.stat !== 'sum') expect(evidence[j].status, `${s.key}/${p.key} criteria[${j}]: ${evidence[j].detail}`).not.toBe('pass');
+        });
+        evaluated++;
+      }
+    }
+    expect(evaluated).toBeGreaterThanOrEqual(5);
+  });
+});
