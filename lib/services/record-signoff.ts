@@ -13,6 +13,7 @@ import { gateFingerprint } from '../domain/readiness';
 import { actorUserId } from '../queries/readiness';
 import { assertGatePending, loadGate, type Gate } from '../queries/governance';
 import { Prisma } from '../generated/prisma/client';
+import { lockRollout } from './lock-rollout';
 
 export const SIGNOFF_DECISIONS = ['approve', 'reject'] as const;
 export const COMMENT_LENGTH = LIMITS.reasonLength;
@@ -86,6 +87,7 @@ export async function recordSignoff(actor: Actor, input: RecordSignoffInput): Pr
   const comment = (input.comment ?? '').trim();
   return prisma()
     .$transaction(async (tx) => {
+      await lockRollout(tx, input.key);
       const g = await loadGate(tx, input.key, input.phase);
       const who = await signer(tx, actor, g, input.role);
       assertGatePending(g);

@@ -8,6 +8,7 @@ import { notFound } from '../errors';
 import { formatCount } from '../limits';
 import { assertGatePending, loadGate } from '../queries/governance';
 import type { Prisma } from '../generated/prisma/client';
+import { lockRollout } from './lock-rollout';
 
 export const EVIDENCE_LENGTH = 2_000;
 
@@ -44,6 +45,7 @@ export async function tickChecklistItem(actor: Actor, input: TickChecklistInput)
   authorize(actor, 'checklist.tick');
   const evidence = input.evidence ? input.evidence : null;
   return prisma().$transaction(async (tx) => {
+    await lockRollout(tx, input.key);
     const g = await loadGate(tx, input.key, input.phase);
     const items = g.phase.checklist ?? [];
     const item = items.find((i) => i.key === input.item);

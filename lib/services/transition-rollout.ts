@@ -8,6 +8,7 @@ import { formatCount, LIMITS, textProblem } from '../limits';
 import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
+import { lockRollout } from './lock-rollout';
 import { actorUserId, readinessOf } from '../queries/readiness';
 import { Prisma } from '../generated/prisma/client';
 import { z } from 'zod';
@@ -50,6 +51,8 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
 
   return prisma().$transaction(
     async (tx) => {
+      // readiness is read below: hold the rollout so no sign-off or tick changes under us
+      await lockRollout(tx, input.key);
       const r = await tx.rollout.findUnique({
         where: { key: input.key },
         include: { flags: { orderBy: { position: 'asc' } }, phases: { orderBy: { index: 'asc' } } },

@@ -6,6 +6,7 @@ import { notFound } from '../errors';
 import { loadGate } from '../queries/governance';
 import { signer } from './record-signoff';
 import type { Prisma } from '../generated/prisma/client';
+import { lockRollout } from './lock-rollout';
 
 export interface WithdrawSignoffInput {
   key: string;
@@ -26,6 +27,7 @@ export interface WithdrawnSignoff {
 export async function withdrawSignoff(actor: Actor, input: WithdrawSignoffInput): Promise<WithdrawnSignoff> {
   authorize(actor, 'signoff.record');
   return prisma().$transaction(async (tx) => {
+    await lockRollout(tx, input.key);
     const g = await loadGate(tx, input.key, input.phase);
     const who = await signer(tx, actor, g, input.role);
     const standing = await tx.signoff.findFirst({
