@@ -8,6 +8,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const actor = await pageActor();
   const links = [
     { href: '/rollouts', label: 'Rollouts' },
+    { href: '/portfolio', label: 'Portfolio' },
     { href: '/inbox', label: 'Inbox' },
     { href: '/environments', label: 'Environments' },
     ...(can(actor, 'token.manage') ? [{ href: '/settings/tokens', label: 'API tokens' }] : []),

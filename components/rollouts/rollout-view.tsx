@@ -109,6 +109,9 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
               {rollout.key}
               {rollout.owner ? <span className="font-sans"> · owner: {rollout.owner}</span> : null}
             </p>
+            <Link href={`/rollouts/${encodeURIComponent(rollout.key)}/evidence`} className="mt-1 inline-block text-sm font-medium text-indigo-700 underline hover:text-indigo-900" data-testid="evidence-link">
+              Evidence: metrics and comparisons
+            </Link>
           </div>
           {actions.length > 0 && (
             <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">

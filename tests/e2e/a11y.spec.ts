@@ -18,6 +18,8 @@ const PAGES: { path: string; as: DemoRole | null; name: string }[] = [
   { path: '/rollouts/no-such-rollout', as: 'viewer', name: 'not-found' },
   { path: '/inbox', as: 'approver', name: 'inbox' },
   { path: '/inbox', as: 'viewer', name: 'inbox-empty' },
+  { path: '/rollouts/market-scan-v2/evidence', as: 'viewer', name: 'evidence' },
+  { path: '/portfolio', as: 'viewer', name: 'portfolio' },
 ];
 
 async function serious(page: Page) {
