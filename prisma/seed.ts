@@ -17,6 +17,7 @@ import { env } from '../lib/env';
 import { AppError } from '../lib/errors';
 import { createRollout } from '../lib/services/create-rollout';
 import { updateUser } from '../lib/services/update-user';
+import { transitionRollout } from '../lib/services/transition-rollout';
 
 export const DEMO_PASSWORD = 'switchyard';
 export interface DemoUser {
@@ -100,6 +101,21 @@ export async function seed({ demo = env().SWITCHYARD_SEED_DEMO === '1', log = co
     }
   }
   if (created) log(`[seed] demo rollouts created: ${created}`);
+
+  // demo history: marketplace-v2 (seed 001) has been in week 1's pre-deployment for 4 days, so its
+  // minimum (3 days) has passed and only the go/no-go sign-offs hold the way into the beta — a
+  // newcomer can sign as two stakeholders and see the promote unblock.
+  const mp = await db.rollout.findUnique({ where: { key: 'marketplace-v2' }, select: { status: true, version: true } });
+  if (mp && mp.status === 'draft' && mp.version === 1) {
+    await transitionRollout(SYSTEM_ACTOR, {
+      key: 'marketplace-v2',
+      action: 'start',
+      expectedVersion: 1,
+      reason: 'demo history: week 1 pre-deployment began 4 days ago',
+      at: new Date(Date.now() - 4 * 24 * 3600 * 1000),
+    });
+    log('[seed] marketplace-v2 started 4 days ago (demo history): its week-1 go/no-go gate waits for 2 sign-offs');
+  }
   log('[seed] demo sign-ins (password "' + DEMO_PASSWORD + '"): ' + DEMO_USERS.map((u) => `${u.email} (${[u.role, ...u.signoffRoles].join(', ')})`).join('; '));
 }
 

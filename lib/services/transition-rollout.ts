@@ -3,7 +3,7 @@
 // rollout, its flag values and the audit row in one transaction.
 import { authorize, type Actor } from '../auth/actor';
 import { prisma, type Tx } from '../db';
-import { badRequest, conflict, notFound, AppError } from '../errors';
+import { badRequest, conflict, forbidden, notFound, AppError } from '../errors';
 import { formatCount, LIMITS, textProblem } from '../limits';
 import { transition, type RollbackTarget, type RolloutAction } from '../domain/lifecycle';
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
@@ -22,6 +22,11 @@ export interface TransitionInput {
   to?: string;
   /** start/promote past a gate that is not ready (permission rollout.override) */
   override?: boolean;
+  /**
+   * When it happened, for the system actor only (demo history in the seed, importing a rollout that
+   * is already under way): the phase timer and the audit row carry this time. Default: now.
+   */
+  at?: Date;
   requestId?: string;
   /**
    * A system effect (a red flag's pause or rollback): `details` go into the audit row, and
@@ -48,6 +53,8 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
     throw badRequest('"override" is only for start and promote (pause, rollback and abort are never blocked)', { errors: [{ path: 'override', message: 'only for start and promote' }] });
   }
   if (input.override) authorize(actor, 'rollout.override');
+  if (input.at && actor.kind !== 'system') throw forbidden('only the system may record a transition at another time');
+  const at = input.at ?? new Date();
 
   return prisma().$transaction(
     async (tx) => {
@@ -82,7 +89,7 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
 
       // the go/no-go record: readiness as it is at this moment, frozen into the audit row. Start
       // and promote need it to be ready (or an override); pause, resume, rollback and abort never wait.
-      const readiness = await readinessOf(tx, r, actorUserId(actor));
+      const readiness = await readinessOf(tx, r, actorUserId(actor), at);
       const gated = input.action === 'start' || input.action === 'promote';
       const failing = readiness.reasons.filter((x) => x.status !== 'pass');
       if (gated && !readiness.ready && !input.override) {
@@ -103,7 +110,7 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
           status: next.status,
           currentPhaseIndex: next.currentPhaseIndex,
           version: next.version,
-          ...(phaseChanged ? { phaseEnteredAt: next.currentPhaseIndex === null ? null : new Date() } : {}),
+          ...(phaseChanged ? { phaseEnteredAt: next.currentPhaseIndex === null ? null : at } : {}),
         },
       });
       if (cas.count !== 1) {
@@ -124,6 +131,7 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
       const phaseKey = (i: number | null) => (i === null ? null : r.phases[i].key);
       const audit = await tx.auditEvent.create({
         data: {
+          createdAt: at,
           rolloutId: r.id,
           actorType: actor.kind,
           actorId: actor.id,

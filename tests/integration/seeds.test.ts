@@ -75,10 +75,18 @@ function expectServing(r: Detail, phaseIndex: number | null) {
 }
 
 describe('seed', () => {
-  it('loads the five demo rollouts as drafts at baseline, and a second run adds nothing', async () => {
-    const rows = await prisma().rollout.findMany({ orderBy: { key: 'asc' } });
+  it('loads the five demo rollouts (marketplace-v2 four days into week 1, the others drafts at baseline), and a second run adds nothing', async () => {
+    const rows = await prisma().rollout.findMany({ orderBy: { key: 'asc' }, include: { phases: { orderBy: { index: 'asc' } } } });
     expect(rows.map((r) => r.key)).toEqual(SEEDS);
-    expect(rows.every((r) => r.status === 'draft' && r.version === 1)).toBe(true);
+    expect(rows.filter((r) => r.key !== 'marketplace-v2').every((r) => r.status === 'draft' && r.version === 1)).toBe(true);
+    const mp = rows.find((r) => r.key === 'marketplace-v2')!;
+    expect(mp).toMatchObject({ status: 'active', version: 2, currentPhaseIndex: 0 });
+    const days = (Date.now() - mp.phaseEnteredAt!.getTime()) / 86400_000;
+    expect(days).toBeGreaterThan(3.9);
+    expect(days).toBeLessThan(4.1);
+    const start = await prisma().auditEvent.findFirstOrThrow({ where: { rolloutId: mp.id, action: 'start' } });
+    expect(start.createdAt).toEqual(mp.phaseEnteredAt);
+    expect(start).toMatchObject({ actorType: 'system', reason: 'demo history: week 1 pre-deployment began 4 days ago' });
     const audit = await prisma().auditEvent.count();
     await seed({ demo: true, log: () => {} });
     expect(await prisma().rollout.count()).toBe(5);
@@ -100,6 +108,12 @@ describe('seed', () => {
   for (const key of SEEDS) {
     it(`${key}: start, promote through every phase to completed, then roll back to baseline — over REST`, async () => {
       let r = await get(key);
+      // marketplace-v2's demo history has it in its first phase already
+      if (r.status === 'active') {
+        expect(r.currentPhase?.index).toBe(0);
+        expectServing(r, 0);
+        r = await act(key, 'rollback', r.version, { to: 'baseline' });
+      }
       expectServing(r, null);
       // a first phase with a checklist or sign-offs guards the start: refused with its reasons,
       // then overridden by the admin token (recorded as such)
