@@ -137,7 +137,7 @@ describe('simulator backfill over the REST API', () => {
 
     // --if-empty (what `npm run dev` runs): a rollout that holds evidence is left alone, an empty one is backfilled
     const log: string[] = [];
-    const once = await simulate(options({ adminToken: admin, rollouts: ['market-scan-v2', 'marketplace-v2'], days: 0.05, ifEmpty: true }), io(new Date(), log));
+    const once = await simulate(options({ adminToken: admin, rollouts: ['market-scan-v2', 'marketplace-v2'], days: 0.05, ifEmpty: true }), io(new Date(Date.now() - 40 * 60_000), log));
     expect(once.stats.map((x) => [x.rollout, x.skipped ?? null, x.metrics.added > 0])).toEqual([
       ['market-scan-v2', expect.stringMatching(/^it already holds success_rate samples$/), false],
       ['marketplace-v2', null, true],
@@ -149,6 +149,42 @@ describe('simulator backfill over the REST API', () => {
     await expect(simulate(options({ token: 'not-a-token', rollouts: ['deal-type-awareness'] }), io(new Date()))).rejects.toThrow(/deal-type-awareness: GET …\/readiness answered 401/);
     const viewer = await tokenFor('viewer');
     await expect(simulate(options({ token: viewer, rollouts: ['assignment-pipeline-v3'] }), io(new Date()))).rejects.toThrow(/assignment-pipeline-v3: POST …\/metrics .* refused: 403/);
+  });
+});
+
+describe('simulator --follow', () => {
+  it('after the backfill, pushes each window as it completes — the same batches a later backfill sends, so that one adds nothing twice', async () => {
+    const r = await prisma().rollout.findUniqueOrThrow({ where: { key: 'marketplace-v2' } });
+    // marketplace-v2 holds evidence up to 40 minutes ago (the test above); a clock that runs 5 minutes per tick from there
+    let t = Date.now() - 40 * 60_000;
+    const before = await prisma().metricSample.count({ where: { rolloutId: r.id } });
+    const log: string[] = [];
+    let sim: Awaited<ReturnType<typeof simulate>> | null = null;
+    const clock: Io = {
+      ...io(new Date(t), log),
+      now: () => new Date(t),
+      sleep: async () => {
+        await new Promise((res) => setTimeout(res, 0));
+        if (t + WINDOW_MS > Date.now()) sim?.stop();
+        else t += WINDOW_MS;
+      },
+    };
+    sim = await simulate(options({ adminToken: admin, rollouts: ['marketplace-v2'], days: 0.05, follow: true }), clock);
+    expect(sim.stats[0].metrics.added).toBe(0); // the backfill part: all there already
+    const backfilled = sim.stats[0].metrics.batches;
+    await sim.done;
+    const followed = sim.stats[0].metrics.added;
+    expect(followed).toBeGreaterThanOrEqual(6);
+    expect(sim.stats[0].metrics.batches - backfilled).toBe(followed);
+    expect(log.filter((l) => l.startsWith('[simulate] window '))).toHaveLength(followed);
+    expect(await prisma().metricSample.count({ where: { rolloutId: r.id } })).toBe(before + sim.stats[0].metrics.stored);
+    // its token is revoked when it stops
+    expect(await prisma().apiToken.count({ where: { role: 'metrics', revokedAt: null } })).toBe(0);
+
+    const later = await simulate(options({ adminToken: admin, rollouts: ['marketplace-v2'], days: 0.05 }), io(new Date()));
+    expect(later.stats[0].metrics.added).toBeLessThanOrEqual(1);
+    expect(later.stats[0].metrics.kept).toBe(0);
+    expect(await duplicates(r.id)).toBe(0);
   });
 });
 
