@@ -117,4 +117,14 @@ run('flag server', ['--import', 'tsx', 'lib/flag-server/main.ts']);
 run('worker', ['--import', 'tsx', 'lib/worker/main.ts']);
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
 run('next', [nextBin, mode, '-p', PORT]);
+// demo evidence (issue 8): in dev, with the demo rollouts and SWITCHYARD_ADMIN_TOKEN (the simulator
+// goes through the REST API and needs it to create its metrics token), scripts/simulate.ts backfills
+// the seed rollouts that hold no evidence yet (first run) and keeps pushing live. Not run() — its
+// exit (a refused token, say) must not stop the app; Ctrl-C stops it with the rest.
+if (mode === 'dev' && process.env.SWITCHYARD_SEED_DEMO !== '0') {
+  if (process.env.SWITCHYARD_ADMIN_TOKEN) {
+    const args = ['--import', 'tsx', 'scripts/simulate.ts', '--if-empty', '--follow', '--wait', '300', '--concurrency', '2', '--url', `http://localhost:${PORT}`];
+    children.push(spawn(process.execPath, args, { cwd: root, env: process.env, stdio: 'inherit' }));
+  } else log('[run] demo evidence: set SWITCHYARD_ADMIN_TOKEN to let the simulator fill the seed rollouts, or run `npm run simulate -- --token <token>`');
+}
 log(`[run] Switchyard on http://localhost:${PORT}  ·  OFREP flag server on http://localhost:${FLAGS_PORT}`);

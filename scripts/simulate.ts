@@ -317,19 +317,19 @@ interface Reply {
 }
 
 function client(io: Io, base: string) {
-  return async function call(method: string, pathname: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return async function call(method: string, pathname: string, token: string, body?: unknown, headers: Record<string, string> = {}, attempts = 4): Promise<Reply> {
     const url = new URL(pathname, base).toString();
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
         res = await io.fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
       } catch (e) {
-        if (attempt >= 4) throw new SimulatorError(`${method} ${url}: ${e instanceof Error ? e.message : e} (is Switchyard running at ${base}?)`);
+        if (attempt >= attempts) throw new SimulatorError(`${method} ${url}: ${e instanceof Error ? e.message : e} (is Switchyard running at ${base}?)`);
         await io.sleep(500 * 2 ** attempt);
         continue;
       }
       // a restart or an overloaded dev server: retry (the Idempotency-Key makes a retry safe)
-      if (res.status >= 500 && attempt < 4) {
+      if (res.status >= 500 && attempt < attempts) {
         await io.sleep(500 * 2 ** attempt);
         continue;
       }
@@ -432,8 +432,9 @@ export async function simulate(opts: TSimulateOptions, io: Io): Promise<Simulati
     if (!created || !opts.adminToken) return;
     const id = created;
     created = null;
-    const r = await call('DELETE', `/api/v1/tokens/${id}`, opts.adminToken);
-    if (r.status >= 300) io.log(`[simulate] could not revoke the simulator's metrics token ${id}: ${r.status} ${problemOf(r)}`);
+    // once, no retries: at Ctrl-C the app may be stopping too
+    const r = await call('DELETE', `/api/v1/tokens/${id}`, opts.adminToken, undefined, {}, 1).catch((e: Error) => ({ status: 0, body: { detail: e.message }, headers: new Headers() }));
+    if (r.status === 0 || r.status >= 300) io.log(`[simulate] could not revoke the simulator's metrics token ${id} (revoke it on the API tokens page): ${problemOf(r)}`);
   };
 
   const now = io.now().getTime();
