@@ -139,7 +139,7 @@ export const PROFILES: Record<string, Profile> = {
     minute: ({ r, load, trip, at }) => {
       const samples: Sample[] = [];
       const results: Result[] = [];
-      const scans = r.poisson(1.5 * load);
+      const scans = r.poisson(4 * load);
       const missing = new Array<number>(scans).fill(0);
       for (let i = 0; i < scans; i++) {
         const ok = r() < (trip ? 0.7 : 0.975);
@@ -158,7 +158,7 @@ export const PROFILES: Record<string, Profile> = {
         const v2 = arm === 'candidate';
         const bad = v2 && trip;
         if (scans > 0) {
-          const errors = r.binomial(scans, bad ? 0.22 : v2 ? 0.006 : 0.012);
+          const errors = r.binomial(scans, bad ? 0.22 : v2 ? 0.002 : 0.012);
           const timeouts = r.binomial(scans - errors, bad ? 0.03 : 0.003);
           const mean = (bad ? 7.8 : v2 ? 4.4 : 5.0) * (1 + 0.08 * (load - 1));
           samples.push(
@@ -211,14 +211,15 @@ export const PROFILES: Record<string, Profile> = {
         for (const arm of ['baseline', 'candidate'] as const) {
           const v1 = arm === 'candidate';
           const bad = v1 && trip;
-          const errors = r.binomial(runs, bad ? 0.15 : v1 ? 0.007 : 0.02);
+          const errors = r.binomial(runs, bad ? 0.3 : v1 ? 0.007 : 0.02);
           samples.push({ metric: 'error_rate', arm, value: round(pct(errors, runs)), at: at(), count: runs });
-          for (let i = 0; i < runs; i++) samples.push({ metric: 'duration', arm, value: round(r.lognormal(bad ? 34 : v1 ? 2.8 : 4.0, v1 ? 0.4 : 0.5), 2), at: at() });
+          for (let i = 0; i < runs; i++) samples.push({ metric: 'duration', arm, value: round(r.lognormal(bad ? 80 : v1 ? 2.8 : 4.0, v1 ? 0.4 : 0.5), 2), at: at() });
         }
         for (let i = 0; i < runs; i++) {
           const existing = Math.max(5, Math.round(r.lognormal(180, 0.6)));
           const d = trip ? r.normal(0, 0.12) : r() < 0.97 ? 0 : Math.max(-0.045, Math.min(0.045, r.normal(0, 0.015)));
-          const count = Math.max(0, Math.round(existing * (1 + d)));
+          // truncated toward the existing count, so a healthy run stays within its 4.5 %
+          const count = Math.max(0, existing + Math.trunc(existing * d));
           const url = `https://startup-${Math.floor(r() * 1e6)}.example`;
           results.push({ ref: url, at: at(), baseline: existing, candidate: count, ...(count !== existing ? { category: 'match_count', fields: { canonical_url: url } } : {}) });
           samples.push({ metric: 'match_count_diff', arm: 'candidate', value: round(pct(Math.abs(count - existing), existing)), at: at() });
