@@ -103,6 +103,12 @@ try {
     }
     process.env.NEXTAUTH_SECRET = localSecret('nextauth-secret');
   }
+  // `npm run dev` with the demo data: an admin API token generated once and kept under .data/, so the
+  // demo evidence simulator (and the README's curl lines) work without editing .env first
+  if (mode === 'dev' && !process.env.SWITCHYARD_ADMIN_TOKEN && process.env.SWITCHYARD_SEED_DEMO !== '0') {
+    process.env.SWITCHYARD_ADMIN_TOKEN = localSecret('dev-admin-token');
+    log(`[auth] dev admin API token: export SWITCHYARD_ADMIN_TOKEN=$(cat ${path.relative(process.cwd(), path.join(dataDir, 'dev-admin-token'))})`);
+  }
   process.env.NEXTAUTH_URL ??= `http://localhost:${PORT}`;
   process.env.FLAGS_PUBLIC_URL ??= `http://localhost:${FLAGS_PORT}`;
 
