@@ -10,13 +10,13 @@ import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 import { badRequest, notFound } from '../errors';
 import { parseDuration } from '../domain/duration';
-import { armsOf, bootstrapRatioInterval, deltaRatioInterval, intervalStatus, statOf, timingOf, type Op, type Status, type TCondition, type TCriterion, type TMetric, type TRedFlag } from '../domain/criteria';
+import { armsOf, deltaRatioInterval, intervalStatus, statOf, timingOf, type Op, type Status, type TCondition, type TCriterion, type TMetric, type TRedFlag } from '../domain/criteria';
 import { ARMS, mergeBuckets, type Arm, type MetricBucket, type Stat } from '../domain/evidence';
 import { ACTIONS } from '../domain/lifecycle';
 import type { TPlan } from '../domain/plan';
 import type { Reason } from '../domain/readiness';
-import { countAtMost } from '../domain/sketch';
-import { comparisonSeries, comparisonWindow, metricSeries } from './evidence';
+import { countAtMost, quantile, sketchBins, type SketchData } from '../domain/sketch';
+import { comparisonSeries, comparisonWindow, levelFor, metricSeries } from './evidence';
 import { criterionVerdicts } from './phase-evidence';
 import { actorUserId, readinessOf } from './readiness';
 
@@ -69,11 +69,20 @@ export type TEvidenceQuery = z.infer<typeof ZEvidenceQuerySchema>;
 /** Widths a default resolution is chosen from: each a multiple of a rollup level. */
 const RESOLUTIONS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400];
 
-/** The range and the width of one point: by default the finest giving at most ~150 points. */
+/** At most this many points per chart, and rollup rows per series, by default. */
+const DEFAULT_BUDGET = 200;
+
+/**
+ * The range and the width of one point. By default the finest width giving at most 200 points
+ * AND reading at most 200 rollup rows per series (lib/queries/evidence.ts levelFor: a 15-minute
+ * point reads three 5-minute buckets): the cost of a chart is the rows it reads, each with its
+ * sketch, so 24h is drawn per hour (24 rows) rather than per 15 minutes (288 rows) — measured in
+ * bench/dashboards.ts. An explicit resolution may go finer, up to 500 points.
+ */
 export function dashboardRange(q: TEvidenceQuery, now: Date): { from: Date; to: Date; resolution: number } {
   const to = q.to ?? now;
   const from = new Date(to.getTime() - q.window * 1000);
-  const resolution = q.resolution ?? RESOLUTIONS.find((r) => q.window / r <= 150) ?? 86400;
+  const resolution = q.resolution ?? RESOLUTIONS.find((r) => q.window / r <= DEFAULT_BUDGET && q.window / levelFor(r) <= DEFAULT_BUDGET) ?? 86400;
   if (resolution < 60 || resolution % 60 !== 0) throw badRequest('resolution: a whole number of minutes (the rollups are per minute)', { errors: [{ path: 'resolution', message: 'a whole number of minutes, at least 1m' }] });
   if (q.window / resolution > DASHBOARD_MAX_POINTS) {
     throw badRequest(`resolution: ${Math.ceil(q.window / resolution)} points over this window; at most ${DASHBOARD_MAX_POINTS} (choose a coarser resolution)`, {
@@ -116,37 +125,155 @@ export interface RatioPoint {
   status: Status;
 }
 
+const Z95 = 1.959963984540054;
+
+/**
+ * A distribution-free 95 % interval of one quantile from its sketch: the values at the ranks
+ * n·q ∓ 1.96·√(n·q·(1−q)) (the binomial order-statistic interval).
+ */
+export function quantileInterval(s: SketchData, q: number): { value: number; low: number; high: number } {
+  const n = sketchBins(s).reduce((t, [, w]) => t + w, 0);
+  const half = Z95 * Math.sqrt(n * q * (1 - q));
+  const at = (rank: number) => quantile(s, n > 1 ? Math.min(1, Math.max(0, rank / (n - 1))) : q);
+  return { value: quantile(s, q), low: at(n * q - half), high: at(n * q + half) };
+}
+
+/**
+ * 95 % interval of quantile_c / quantile_b for the chart's band: each arm's order-statistic
+ * interval turned into a standard error on the log scale, combined as independent. The
+ * criterion itself decides by the seeded bootstrap (1,000 resamples, lib/domain/criteria.ts) —
+ * ~30 ms per evaluation, too slow for a band of a hundred points; this costs a sketch walk, and
+ * the criteria list shows the criterion's own interval.
+ */
+export function quantileRatioInterval(candidate: SketchData, baseline: SketchData, q: number): { ratio: number; low: number; high: number } {
+  const c = quantileInterval(candidate, q);
+  const b = quantileInterval(baseline, q);
+  const ratio = c.value / b.value;
+  const se = (x: { low: number; high: number }) => (x.low > 0 && x.high > 0 ? Math.log(x.high / x.low) / (2 * Z95) : NaN);
+  const half = Z95 * Math.sqrt(se(c) ** 2 + se(b) ** 2);
+  return { ratio, low: ratio * Math.exp(-half), high: ratio * Math.exp(half) };
+}
+
+/**
+ * A sliding window over time-ordered buckets: buckets enter and leave, and the sums and sketch
+ * bins (all additive) are kept up to date, so each step costs one bucket in and out — not a merge
+ * of the whole window. Min and max are not subtractable: `merged()` re-merges for those stats.
+ */
+class SlidingWindow {
+  private lo = 0;
+  private hi = 0;
+  weight = 0;
+  n = 0;
+  sum = 0;
+  sumSq = 0;
+  private zero = 0;
+  private readonly pos = new Map<string, number>();
+  private readonly neg = new Map<string, number>();
+
+  constructor(
+    private readonly buckets: readonly MetricBucket[],
+    private readonly withSketch: boolean,
+  ) {}
+
+  private apply(b: MetricBucket, sign: 1 | -1) {
+    this.weight += sign * b.weight;
+    this.n += sign * b.n;
+    this.sum += sign * b.sum;
+    this.sumSq += sign * b.sumSq;
+    if (!this.withSketch) return;
+    this.zero += sign * b.sketch.zero;
+    for (const [side, map] of [[b.sketch.pos, this.pos], [b.sketch.neg, this.neg]] as const) {
+      for (const [k, w] of Object.entries(side)) {
+        const v = (map.get(k) ?? 0) + sign * Number(w);
+        if (Math.abs(v) < 1e-9) map.delete(k);
+        else map.set(k, v);
+      }
+    }
+  }
+
+  /** the buckets with start in (from, to) */
+  moveTo(from: number, to: number) {
+    while (this.hi < this.buckets.length && this.buckets[this.hi].start.getTime() < to) this.apply(this.buckets[this.hi++], 1);
+    while (this.lo < this.hi && this.buckets[this.lo].start.getTime() <= from) this.apply(this.buckets[this.lo++], -1);
+  }
+
+  get empty() {
+    return this.lo === this.hi;
+  }
+
+  sketch(): SketchData {
+    return { zero: this.zero, pos: Object.fromEntries(this.pos), neg: Object.fromEntries(this.neg) };
+  }
+
+  merged(): MetricBucket {
+    return this.buckets.slice(this.lo, this.hi).reduce(mergeBuckets);
+  }
+}
+
 /**
  * The ratio candidate/baseline at each point over the criterion's window ending with that point
- * (at least one point wide), as the criterion computes it: the delta method for means, the seeded
- * bootstrap for percentiles, a plain ratio for min/max/sum/count. A point without both arms, or
- * with too few samples for an interval, is left out (a gap, not a guess).
+ * (at least one point wide; buckets overlapping it count whole): the delta method for means (as
+ * the criterion), an order-statistic interval for percentiles (quantileRatioInterval), a plain
+ * ratio for min/max/sum/count. A point without both arms, or with too few samples for an
+ * interval, is left out (a gap, not a guess). Buckets must be in time order (as the series is).
  */
-export function ratioSeries(arms: Record<Arm, MetricBucket[]>, stat: Stat, op: Op, bound: number, windowSeconds: number, resolutionSeconds: number, resamples = 200): RatioPoint[] {
+export function ratioSeries(arms: Record<Arm, MetricBucket[]>, stat: Stat, op: Op, bound: number, windowSeconds: number, resolutionSeconds: number): RatioPoint[] {
   const slots = [...new Set([...arms.baseline, ...arms.candidate].map((b) => b.start.getTime()))].sort((a, b) => a - b);
+  const res = resolutionSeconds * 1000;
   const span = Math.max(windowSeconds, resolutionSeconds) * 1000;
-  const merged = (bs: MetricBucket[], end: number) => {
-    const inside = bs.filter((b) => b.start.getTime() + resolutionSeconds * 1000 > end - span && b.start.getTime() < end);
-    return inside.length ? inside.reduce(mergeBuckets) : null;
-  };
+  const quantileStat = stat === 'p50' || stat === 'p90' || stat === 'p95' || stat === 'p99';
+  const wc = new SlidingWindow(arms.candidate, quantileStat);
+  const wb = new SlidingWindow(arms.baseline, quantileStat);
   const out: RatioPoint[] = [];
   for (const t of slots) {
-    const end = t + resolutionSeconds * 1000;
-    const c = merged(arms.candidate, end);
-    const b = merged(arms.baseline, end);
-    if (!c || !b) continue;
+    const end = t + res;
+    // a bucket [s, s + res) overlaps the window [end − span, end) when s > end − span − res
+    wc.moveTo(end - span - res, end);
+    wb.moveTo(end - span - res, end);
+    if (wc.empty || wb.empty) continue;
     let r: { ratio: number; low: number; high: number };
     if (stat === 'mean') {
-      if (c.n < 2 || b.n < 2) continue;
-      r = deltaRatioInterval(c, b);
-    } else if (stat === 'p50' || stat === 'p90' || stat === 'p95' || stat === 'p99') {
-      r = bootstrapRatioInterval(c.sketch, b.sketch, Number(stat.slice(1)) / 100, 1, resamples);
+      if (wc.n < 2 || wb.n < 2) continue;
+      r = deltaRatioInterval(wc, wb);
+    } else if (quantileStat) {
+      r = quantileRatioInterval(wc.sketch(), wb.sketch(), Number(stat.slice(1)) / 100);
+    } else if (stat === 'sum' || stat === 'count') {
+      const ratio = stat === 'sum' ? wc.sum / wb.sum : wc.weight / wb.weight;
+      r = { ratio, low: ratio, high: ratio };
     } else {
-      const ratio = statOf(c, stat) / statOf(b, stat);
+      const ratio = statOf(wc.merged(), stat) / statOf(wb.merged(), stat);
       r = { ratio, low: ratio, high: ratio };
     }
     if (![r.ratio, r.low, r.high].every(Number.isFinite)) continue;
     out.push({ at: new Date(t).toISOString(), ...r, status: intervalStatus(r.low, r.high, op, bound) });
+  }
+  return out;
+}
+
+const PERCENTILES: readonly Stat[] = ['p50', 'p90', 'p95', 'p99'];
+
+/**
+ * A metric's series without the sketches: count, sums, min and max per point, from the same
+ * rollup level metricSeries reads. Merging sketch bins is most of a series' cost (a few hundred
+ * bins per bucket at volume), so a metric whose charts and ratios use no percentile skips it.
+ */
+async function statSeries(db: ReturnType<typeof prisma>, rolloutId: string, metric: string, from: Date, to: Date, resolution: number): Promise<Record<Arm, MetricBucket[]>> {
+  const rows = await db.$queryRawUnsafe<{ slot: Date; arm: Arm; weight: number; n: number; sum: number; sum_sq: number; min: number; max: number }[]>(
+    `SELECT date_bin(make_interval(secs => ${Math.floor(resolution)}), start, TIMESTAMPTZ 'epoch') AS slot, arm,
+            sum(weight)::float8 AS weight, sum(n)::float8 AS n, sum(sum)::float8 AS sum, sum(sum_sq)::float8 AS sum_sq, min(min) AS min, max(max) AS max
+     FROM metric_buckets
+     WHERE rollout_id = $1::uuid AND metric = $2 AND resolution = $3 AND start >= $4::timestamptz AND start < $5::timestamptz
+     GROUP BY slot, arm ORDER BY slot, arm`,
+    rolloutId,
+    metric,
+    levelFor(resolution),
+    // whole points, as metricSeries: from the point `from` falls in, through `to`
+    new Date(Math.floor(from.getTime() / (resolution * 1000)) * resolution * 1000).toISOString(),
+    new Date(to.getTime() + 1).toISOString(),
+  );
+  const out: Record<Arm, MetricBucket[]> = { baseline: [], candidate: [] };
+  for (const r of rows) {
+    out[r.arm]?.push({ start: new Date(r.slot), weight: Number(r.weight), n: Number(r.n), sum: Number(r.sum), sumSq: Number(r.sum_sq), min: Number(r.min), max: Number(r.max), sketch: { zero: 0, pos: {}, neg: {} } });
   }
   return out;
 }
@@ -276,7 +403,13 @@ export async function getEvidenceDashboard(actor: Actor, key: string, q: TEviden
   const tolerance = compat?.kind === 'compatibility' ? (compat.tolerance ?? 0) : 0;
 
   const [series, verdicts, evaluations, trips, audit, compSeries, compTotal] = await Promise.all([
-    Promise.all(pushed.map(async (m) => [m.key, await metricSeries(db, { rolloutId: r.id, metric: m.key, from, to }, resolution)] as const)).then((e) => new Map(e)),
+    Promise.all(
+      pushed.map(async (m) => {
+        const needsSketch = charts.some((c) => c.metric.key === m.key && PERCENTILES.includes(c.stat)) || criteria.some((c) => c.kind === 'relative' && c.metric === m.key && PERCENTILES.includes(c.stat ?? 'mean'));
+        const s = needsSketch ? await metricSeries(db, { rolloutId: r.id, metric: m.key, from, to }, resolution) : await statSeries(db, r.id, m.key, from, to, resolution);
+        return [m.key, s] as const;
+      }),
+    ).then((e) => new Map(e)),
     criterionVerdicts(db, r, now),
     current && r.phaseEnteredAt
       ? db.criterionEvaluation.aggregate({ where: { rolloutId: r.id, phaseKey: current.key, phaseEnteredAt: r.phaseEnteredAt, kind: 'criterion' }, _count: { _all: true }, _max: { evaluatedAt: true } })

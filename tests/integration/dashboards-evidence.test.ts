@@ -11,6 +11,7 @@ import type { ComparisonRowView, EvidenceDashboard, PortfolioEntry } from '../..
 import { ensureEnvironments, tokenFor, uniq } from '../factories/rollouts';
 import { setupTestDatabase } from '../helpers/db';
 import { push } from '../helpers/evidence';
+import { metricSeries } from '../../lib/queries/evidence';
 import * as evidenceRoute from '../../app/api/v1/rollouts/[key]/evidence/route';
 import * as rowsRoute from '../../app/api/v1/rollouts/[key]/evidence/comparisons/route';
 import * as portfolioRoute from '../../app/api/v1/portfolio/route';
@@ -116,6 +117,12 @@ describe('GET /api/v1/rollouts/{key}/evidence', () => {
     ]);
     // scan_time has no metric criterion: charted by its mean, no threshold
     expect(d.metrics.find((m) => m.metric === 'scan_time')).toMatchObject({ stat: 'mean', thresholds: [] });
+    // the sketch-free series a mean chart reads equals the full series (lib/queries/evidence.ts metricSeries)
+    const id = (await prisma().rollout.findUniqueOrThrow({ where: { key } })).id;
+    const full = await metricSeries(prisma(), { rolloutId: id, metric: 'scan_time', from: new Date(d.from), to: new Date(d.to) }, 300);
+    expect(d.metrics.find((m) => m.metric === 'scan_time')!.points).toEqual(
+      full.baseline.map((b, i) => ({ at: b.start.toISOString(), baseline: b.sum / b.weight, candidate: full.candidate[i].sum / full.candidate[i].weight, baselineCount: b.weight, candidateCount: full.candidate[i].weight })),
+    );
 
     // the relative criterion: one ratio point per slot, candidate/baseline ≈ 2.115/2.015, band around it
     const ratio = d.ratios[0];
