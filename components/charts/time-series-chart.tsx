@@ -59,9 +59,9 @@ export function TimeSeriesChart({
   const hi = new Date(to).getTime();
   // a band is drawn from a [low, high] pair per point
   const rows: Record<string, unknown>[] = band ? data.map((d) => ({ ...d, __band: d[band.lowKey] !== null && d[band.highKey] !== null ? [d[band.lowKey], d[band.highKey]] : null })) : data;
-  // keep the reference lines in view even when the data is far from them
-  const ys = lines.map((l) => l.y);
-  const domain = yDomain ?? (ys.length ? [(min: number) => Math.min(min, ...ys), (max: number) => Math.max(max, ...ys)] : ['auto', 'auto']);
+  // 'auto' gives round ticks; the reference lines extend it (ifOverflow="extendDomain") so a threshold far from the data stays in view
+  const domain = yDomain ?? ['auto', 'auto'];
+  const mid = (lo + hi) / 2;
   return (
     <div data-testid={testId} role="img" aria-label={label} className="w-full">
       <ResponsiveContainer width="100%" height={height}>
@@ -76,7 +76,7 @@ export function TimeSeriesChart({
             <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '6 3' : undefined} dot={data.length < 40 ? { r: 2 } : false} isAnimationActive={false} connectNulls={false} />
           ))}
           {lines.map((l, i) => (
-            <ReferenceLine key={`h${i}`} y={l.y} stroke={l.color} strokeDasharray={l.dashed ? '4 4' : undefined} strokeWidth={1.5} ifOverflow="extendDomain" label={{ value: l.label, position: 'insideTopRight', fontSize: 11, fill: l.color }} />
+            <ReferenceLine key={`h${i}`} y={l.y} stroke={l.color} strokeDasharray={l.dashed ? '4 4' : undefined} strokeWidth={1.5} ifOverflow="extendDomain" label={{ value: l.label, position: 'insideTopLeft', fontSize: 11, fill: l.color }} />
           ))}
           {marks.map((m, i) => (
             <ReferenceLine
@@ -84,7 +84,9 @@ export function TimeSeriesChart({
               x={new Date(m.at).getTime()}
               stroke={m.kind === 'red-flag' ? '#b91c1c' : '#64748b'}
               strokeDasharray={m.kind === 'red-flag' ? undefined : '2 3'}
-              label={{ value: m.kind === 'red-flag' ? `⚑ ${m.label}` : m.label, position: 'insideTopLeft', fontSize: 10, fill: m.kind === 'red-flag' ? '#b91c1c' : '#334155' }}
+              ifOverflow="discard"
+              // the label on the side with room: recent marks sit at the right edge
+              label={{ value: m.kind === 'red-flag' ? `⚑ ${m.label}` : m.label, position: new Date(m.at).getTime() > mid ? 'insideBottomRight' : 'insideBottomLeft', fontSize: 10, fill: m.kind === 'red-flag' ? '#b91c1c' : '#334155' }}
             />
           ))}
         </ComposedChart>
