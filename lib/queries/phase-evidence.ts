@@ -3,11 +3,13 @@
 // evaluations the worker stored, and the readiness verdicts derived from both (lib/domain/soak.ts).
 // Used by the evaluator (lib/services/evaluate-rollout.ts) and by readiness on demand.
 import { prisma, type Tx } from '../db';
-import { BUCKET_SECONDS } from '../domain/evidence';
-import { evaluateCriterion, timingOf, type CriterionResult, type Evidence, type TCondition, type TCriterion, type TMetric, type TRedFlag } from '../domain/criteria';
+import { BUCKET_SECONDS, type Arm } from '../domain/evidence';
+import { evaluateCriterion, timingOf, type ArmEvidence, type CriterionResult, type Evidence, type TCondition, type TCriterion, type TMetric, type TRedFlag } from '../domain/criteria';
 import { criterionKey, toVerdict, type StoredEvaluation } from '../domain/soak';
 import type { CriterionVerdict } from '../domain/readiness';
 import type { TPlan } from '../domain/plan';
+import { env } from '../env';
+import { queryInstant, withWindow } from '../evidence/prometheus';
 import { comparisonWindow, metricWindow, metricWindowBothArms } from './evidence';
 
 type Client = Tx | ReturnType<typeof prisma>;
@@ -54,12 +56,7 @@ export async function conditionEvidence(db: Client, rolloutId: string, c: TCondi
     return { ...base, comparisons: b ? [b] : [] };
   }
   const metric = metrics.find((m) => m.key === c.metric);
-  if (metric?.source?.prometheus) {
-    // Prometheus-sourced metrics are not queried by this evaluator (yet): that is a source
-    // error, so the criterion is inconclusive and holds the gate — never a pass
-    const error = { error: 'Prometheus sources are not queried by the evaluator yet' };
-    return { ...base, metrics: { [c.metric]: { baseline: error, candidate: error } } };
-  }
+  if (metric?.source?.prometheus) return { ...base, metrics: { [c.metric]: await prometheusEvidence(c, metric.source.prometheus, since, now) } };
   if (c.kind === 'metric') {
     const b = await metricWindow(db, { rolloutId, metric: c.metric, arm: c.arm, from, to: now });
     return { ...base, metrics: { [c.metric]: { [c.arm]: { buckets: b ? [b] : [] } } } };
@@ -69,6 +66,27 @@ export async function conditionEvidence(db: Client, rolloutId: string, c: TCondi
     ...base,
     metrics: { [c.metric]: { baseline: { buckets: both.baseline ? [both.baseline] : [] }, candidate: { buckets: both.candidate ? [both.candidate] : [] } } },
   };
+}
+
+/**
+ * A Prometheus-sourced metric's evidence: one instant query per arm the condition reads, at `now`,
+ * `{{window}}` replaced by its window — or by the time since the phase was entered when that is
+ * shorter, so evidence from before the phase does not count. A failing source is an error (the
+ * criterion is inconclusive), never a number.
+ */
+export async function prometheusEvidence(c: Exclude<TCondition, { kind: 'compatibility' }>, queries: Partial<Record<Arm, string>>, since: Date, now: Date, url = env().PROMETHEUS_URL): Promise<Partial<Record<Arm, ArmEvidence>>> {
+  const arms: Arm[] = c.kind === 'metric' ? [c.arm] : ['baseline', 'candidate'];
+  const seconds = Math.min(timingOf(c).window, Math.floor((now.getTime() - since.getTime()) / 1000));
+  const entries = await Promise.all(
+    arms.map(async (arm): Promise<[Arm, ArmEvidence]> => {
+      const q = queries[arm];
+      if (!q) return [arm, { error: `no Prometheus query for the ${arm} arm` }];
+      if (!url) return [arm, { error: 'PROMETHEUS_URL is not set: Prometheus sources cannot be queried' }];
+      if (seconds < 1) return [arm, { error: 'the phase has only just been entered: no window to query yet' }];
+      return [arm, await queryInstant(withWindow(q, seconds), { url, at: now })];
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** A condition's result at `now` over the stored evidence. */
