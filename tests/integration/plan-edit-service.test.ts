@@ -123,7 +123,7 @@ describe('editPlan', () => {
 
     const cases: [string, (x: Plan) => void, string[]][] = [
       ['flag renamed', (x) => { x.flags[0].key = `${flag}_NEW`; x.phases.forEach((ph) => { const f = ph.flags as Record<string, string>; f[`${flag}_NEW`] = f[flag]; delete f[flag]; }); }, ['flags[0].key', 'phases[0].flags.' + flag, 'phases[0].flags.' + flag + '_NEW']],
-      ['flag added', (x) => { x.flags.push({ key: `${flag}_B`, type: 'boolean', baseline: false } as Plan['flags'][number]); }, ['flags[1]']],
+      ['flag added', (x) => { x.flags.push({ key: `${flag}_B`, type: 'boolean', baseline: false } as unknown as Plan['flags'][number]); }, ['flags[1]']],
       ['current phase flags', (x) => { (x.phases[0].flags as Record<string, string>)[flag] = 'v2'; }, [`phases[0].flags.${flag}`]],
       ['current phase removed', (x) => { x.phases.shift(); }, ['phases[0].key', 'phases[0].name', 'phases[0].signoffs']],
       ['rollout key', (x) => { x.key = uniq('other'); }, ['key']],
