@@ -25,7 +25,7 @@ const ZEnv = z.object({
   SWITCHYARD_EVIDENCE_RETENTION_DAYS: z.coerce.number('SWITCHYARD_EVIDENCE_RETENTION_DAYS must be a number of days').int('SWITCHYARD_EVIDENCE_RETENTION_DAYS must be a whole number of days').min(1, 'SWITCHYARD_EVIDENCE_RETENTION_DAYS must be at least 1').max(3650, 'SWITCHYARD_EVIDENCE_RETENTION_DAYS must be at most 3650').default(90),
   // Prometheus-sourced metrics (plan `source.prometheus`) are queried here by the evaluator and
   // readiness; unset: their criteria are inconclusive (lib/evidence/prometheus.ts)
-  PROMETHEUS_URL: z.url('PROMETHEUS_URL must be a URL such as http://prometheus:9090').optional(),
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'PROMETHEUS_URL must be an http(s) URL such as http://prometheus:9090' }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 export type Env = z.infer<typeof ZEnv>;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../lib/db';
+import { parseEnv } from '../../lib/env';
 import { evaluateCriterion, type TCondition, type TMetric } from '../../lib/domain/criteria';
 import { queryInstant, withWindow } from '../../lib/evidence/prometheus';
 import { prometheusEvidence } from '../../lib/queries/phase-evidence';
@@ -138,6 +139,15 @@ async function evaluate(c: TCondition, metrics: TMetric[], url: string | undefin
 }
 
 describe('the Prometheus client', () => {
+  it('PROMETHEUS_URL is optional, and a URL when set (checked at start-up)', () => {
+    const base = { DATABASE_URL: 'postgresql://x@127.0.0.1/x' };
+    expect(parseEnv({ ...base, PROMETHEUS_URL: '' }).PROMETHEUS_URL).toBeUndefined();
+    expect(parseEnv({ ...base, PROMETHEUS_URL: promUrl }).PROMETHEUS_URL).toBe(promUrl);
+    for (const bad of ['prometheus:9090', 'localhost', 'ftp://prometheus:9090']) {
+      expect(() => parseEnv({ ...base, PROMETHEUS_URL: bad }), bad).toThrow('PROMETHEUS_URL: PROMETHEUS_URL must be an http(s) URL such as http://prometheus:9090');
+    }
+  });
+
   it('reads one number from a real Prometheus; {{window}} becomes the window as a Prometheus duration', async () => {
     expect(withWindow('rate(x[{{window}}]) / rate(y[{{ window }}])', 900)).toBe('rate(x[15m]) / rate(y[15m])');
     expect(withWindow('rate(x[{{window}}])', 5400)).toBe('rate(x[1h30m])');
