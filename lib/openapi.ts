@@ -124,6 +124,49 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/rollouts/{key}/plan': {
+        get: {
+          summary: 'The plan document the rollout runs now, to edit and PUT back',
+          description: 'Header `ETag`: the rollout version (send it back as `If-Match`); `X-Plan-Version`: 1 at creation, +1 per edit.',
+          parameters: [keyParam],
+          responses: { '200': ok('the plan document', 'Plan'), ...authErrors, '404': problem('No such rollout') },
+        },
+        put: {
+          summary: 'Replace the plan with a new version (JSON, or YAML with Content-Type: application/yaml)',
+          description:
+            'The whole plan document. The version being changed: `?expectedVersion=N` or `If-Match: "N"` (the ETag of GET; if both, they must agree). The rollout key and the flag keys (same keys, same order) cannot change, nor any phase up to the furthest one ever entered (the current phase, and any phase a transition entered — before a rollback too): 400 naming each path. Later phases, names, descriptions, owner, metrics and flag metadata may change. Each edit bumps the rollout version, is one `plan.edit` audit row with `fromPlanVersion`, `toPlanVersion`, `diff` ([{ path, before, after }]) and `invalidatedSignoffs`; standing sign-offs of a gate whose checklist, sign-off rule, flag values or criteria changed (or that was removed) are invalidated with the reason. Completed and aborted rollouts: 409.',
+          parameters: [
+            keyParam,
+            { name: 'expectedVersion', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
+            { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '/api/v1/plan.schema.json' } }, 'application/yaml': { schema: { $ref: '/api/v1/plan.schema.json' } } },
+          },
+          responses: {
+            '200': { description: '{ rollout, fromPlanVersion, toPlanVersion, diff, invalidatedSignoffs }; ETag: the new version' },
+            '400': problem('The plan is invalid, changes what cannot change, is unchanged, or no expectedVersion; `errors` lists every problem by path'),
+            ...authErrors,
+            '404': problem('No such rollout'),
+            '409': problem('Stale expectedVersion (carries `currentVersion`), or the rollout is completed or aborted'),
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/v1/rollouts/{key}/readiness': {
+        get: {
+          summary: 'Readiness of the next step (start or promote): every guard with its status and the real numbers',
+          description:
+            'Leaving the current phase is guarded by its minimum duration (and evidence criteria); entering the next by its checklist and sign-offs. `ready` only when every reason passes; a start/promote that is not ready is refused with 409 carrying the failing `reasons` (admins may send `"override": true`).',
+          parameters: [keyParam],
+          responses: {
+            '200': { description: 'readiness', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            ...authErrors,
+            '404': problem('No such rollout'),
+          },
+        },
+      },
       '/api/v1/rollouts/{key}/readiness': {
         get: {
           summary: 'Readiness of the next step (start or promote): every guard with its status and the real numbers',

@@ -66,6 +66,15 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
     row: ENGINEERS(200),
     fixture: async () => ({ params: { key: await draftRollout(), action: 'start' }, body: { expectedVersion: 1, reason: 'matrix' } }),
   },
+  'GET /api/v1/rollouts/{key}/plan': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
+  'PUT /api/v1/rollouts/{key}/plan': {
+    row: ENGINEERS(200),
+    fixture: async () => {
+      const key = await draftRollout();
+      const { plan } = (await prisma().rollout.findUniqueOrThrow({ where: { key }, select: { plan: true } })) as { plan: { name: string } };
+      return { params: { key }, body: { ...plan, name: `${plan.name} (edited)` }, query: '?expectedVersion=1' };
+    },
+  },
   'GET /api/v1/rollouts/{key}/audit': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/rollouts/{key}/readiness': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'POST /api/v1/rollouts/{key}/phases/{phase}/checklist/{item}': {
@@ -115,6 +124,14 @@ const EXPECTED_ACTIONS: Record<string, { row: Row; input: () => Promise<unknown[
   'lib/actions/rollouts.ts#createRolloutAction': {
     row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 200, approver: 403, admin: 200 }),
     input: async () => [JSON.stringify(marketScanPlan().plan)],
+  },
+  'lib/actions/plans.ts#editPlanAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 200, approver: 403, admin: 200 }),
+    input: async () => {
+      const key = await draftRollout();
+      const { plan } = (await prisma().rollout.findUniqueOrThrow({ where: { key }, select: { plan: true } })) as { plan: { name: string } };
+      return [key, JSON.stringify({ ...plan, name: `${plan.name} (edited)` }), 1];
+    },
   },
   'lib/actions/environments.ts#createEnvironmentAction': {
     row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
