@@ -167,14 +167,14 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/api/v1/rollouts/{key}/readiness': {
+      '/api/v1/rollouts/{key}/timeline': {
         get: {
-          summary: 'Readiness of the next step (start or promote): every guard with its status and the real numbers',
+          summary: 'Planned vs actual for every phase, and the forecast end date',
           description:
-            'Leaving the current phase is guarded by its minimum duration (and evidence criteria); entering the next by its checklist and sign-offs. `ready` only when every reason passes; a start/promote that is not ready is refused with 409 carrying the failing `reasons` (admins may send `"override": true`).',
+            'Planned dates chain the phases\' minimum durations from the last start (`plannedFrom: "start"`; a draft is projected from now, `plannedFrom: "now"`); actual dates come from the audit trail (the transitions that entered and left each phase; the current phase has `actualEnd: null` and runs until `generatedAt`). `forecastEnd`: now plus what is left of the current phase\'s minimum plus every later minimum; the completion time once completed; null once aborted.',
           parameters: [keyParam],
           responses: {
-            '200': { description: 'readiness', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            '200': { description: 'the timeline', content: { 'application/json': { schema: { $ref: '#/components/schemas/Timeline' } } } },
             ...authErrors,
             '404': problem('No such rollout'),
           },
@@ -500,6 +500,39 @@ export function openApiDocument(): Record<string, unknown> {
                   gate: { type: 'string', enum: ['leave', 'enter'] },
                   phase: { type: ['string', 'null'] },
                   detail: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        Timeline: {
+          type: 'object',
+          required: ['key', 'status', 'version', 'generatedAt', 'startedAt', 'plannedFrom', 'forecastEnd', 'completedAt', 'phases'],
+          properties: {
+            key: { type: 'string' },
+            status: { type: 'string' },
+            version: { type: 'integer' },
+            generatedAt: { type: 'string', format: 'date-time' },
+            startedAt: { type: ['string', 'null'], format: 'date-time' },
+            plannedFrom: { type: 'string', enum: ['start', 'now'] },
+            forecastEnd: { type: ['string', 'null'], format: 'date-time' },
+            completedAt: { type: ['string', 'null'], format: 'date-time' },
+            phases: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'name', 'index', 'minDurationSeconds', 'status', 'plannedStart', 'plannedEnd', 'actualStart', 'actualEnd', 'actualSeconds'],
+                properties: {
+                  key: { type: 'string' },
+                  name: { type: 'string' },
+                  index: { type: 'integer' },
+                  minDurationSeconds: { type: 'integer' },
+                  status: { type: 'string', enum: ['pending', 'current', 'done'] },
+                  plannedStart: { type: ['string', 'null'], format: 'date-time' },
+                  plannedEnd: { type: ['string', 'null'], format: 'date-time' },
+                  actualStart: { type: ['string', 'null'], format: 'date-time' },
+                  actualEnd: { type: ['string', 'null'], format: 'date-time' },
+                  actualSeconds: { type: 'integer', description: 'seconds spent in the phase over every visit since the last start' },
                 },
               },
             },

@@ -3,6 +3,7 @@
 import type { Readiness } from '@/lib/domain/readiness';
 import type { SignoffSheet } from '@/lib/queries/governance';
 import type { AuditEntry, RolloutDetail, RolloutSummary } from '@/lib/queries/rollouts';
+import type { TimelineView } from '@/lib/queries/timeline';
 
 export class ApiError extends Error {
   constructor(
@@ -32,12 +33,15 @@ export const rolloutKeys = {
   detail: (key: string) => ['rollout', key] as const,
   audit: (key: string) => ['rollout', key, 'audit'] as const,
   readiness: (key: string) => ['rollout', key, 'readiness'] as const,
+  timeline: (key: string) => ['rollout', key, 'timeline'] as const,
   signoffs: (key: string, phase: string) => ['rollout', key, 'signoffs', phase] as const,
 };
 
 export const fetchRollouts = () => getJson<{ rollouts: RolloutSummary[] }>('/api/v1/rollouts').then((r) => r.rollouts);
 export const fetchRollout = (key: string) => getJson<RolloutDetail>(`/api/v1/rollouts/${encodeURIComponent(key)}`);
 export const fetchAudit = (key: string) => getJson<{ events: AuditEntry[] }>(`/api/v1/rollouts/${encodeURIComponent(key)}/audit`).then((r) => r.events);
+
+export const fetchTimeline = (key: string) => getJson<TimelineView>(`/api/v1/rollouts/${encodeURIComponent(key)}/timeline`);
 
 export type ReadinessView = Readiness & { key: string; version: number };
 export const fetchReadiness = (key: string) => getJson<ReadinessView>(`/api/v1/rollouts/${encodeURIComponent(key)}/readiness`);

@@ -12,12 +12,14 @@ import type { AuditEntry, RolloutDetail } from '@/lib/queries/rollouts';
 import { fetchAudit, fetchReadiness, fetchRollout, fetchSignoffs, POLL_MS, rolloutKeys } from './api';
 import { AuditTrail } from './audit-trail';
 import { ChecklistPanel } from './checklist-panel';
+import { DecisionMatrix } from './decision-matrix';
 import { ReadinessPanel } from './readiness-panel';
 import { SignoffSheet } from './signoff-sheet';
 import { FlagTable } from './flag-table';
 import { FlagValue } from './flag-value';
 import { PhaseStepper } from './phase-stepper';
 import { StatusBadge } from './status-badge';
+import { TimelineGantt } from './timeline-gantt';
 import { TransitionDialog } from './transition-dialog';
 
 const BUTTON_VARIANT: Record<RolloutAction, 'primary' | 'secondary' | 'danger' | 'warning'> = {
@@ -112,6 +114,11 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
             <Link href={`/rollouts/${encodeURIComponent(rollout.key)}/evidence`} className="mt-1 inline-block text-sm font-medium text-indigo-700 underline hover:text-indigo-900" data-testid="evidence-link">
               Evidence: metrics and comparisons
             </Link>
+            {can(who, 'rollout.create') && rollout.status !== 'completed' && rollout.status !== 'aborted' && (
+              <Link href={`/rollouts/${encodeURIComponent(rollout.key)}/edit`} className="mt-1 ml-4 inline-block text-sm font-medium text-indigo-700 underline hover:text-indigo-900" data-testid="edit-plan-link">
+                Edit plan
+              </Link>
+            )}
           </div>
           {actions.length > 0 && (
             <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">
@@ -124,6 +131,10 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
                 <a href="#readiness" className="self-center text-sm font-medium text-red-800 underline" data-testid="why-blocked">
                   <span aria-hidden="true">✗ </span>Why is this blocked?
                 </a>
+              )}
+              {/* what the plan says to do about an issue in this phase, read before rolling back */}
+              {actions.includes('rollback') && rollout.currentPhase && rollout.phases[rollout.currentPhase.index] && (
+                <DecisionMatrix phase={rollout.phases[rollout.currentPhase.index]} className="max-w-xl basis-full" />
               )}
             </div>
           )}
@@ -176,6 +187,10 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
             </div>
           )}
         </div>
+      </Card>
+
+      <Card title="Timeline: planned vs actual">
+        <TimelineGantt rolloutKey={key} />
       </Card>
 
       {readiness?.action && (

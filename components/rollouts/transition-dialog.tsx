@@ -11,6 +11,7 @@ import type { ActionResult } from '@/lib/errors';
 import { describeValue, sameValue } from '@/lib/format';
 import type { Readiness, Reason } from '@/lib/domain/readiness';
 import type { RolloutDetail } from '@/lib/queries/rollouts';
+import { DecisionMatrix } from './decision-matrix';
 import { ReasonList } from './readiness-panel';
 
 const CONFIRM_VARIANT: Record<RolloutAction, 'primary' | 'danger' | 'warning'> = {
@@ -126,6 +127,7 @@ export function TransitionDialog({
   return (
     <Dialog open onClose={close} title={`${t.label}: ${rollout.name}`} description={t.description}>
       <form onSubmit={submit} className="space-y-4" data-testid="transition-form">
+        {action === 'rollback' && rollout.currentPhase && rollout.phases[rollout.currentPhase.index] && <DecisionMatrix phase={rollout.phases[rollout.currentPhase.index]} />}
         {action === 'rollback' && (
           <fieldset>
             <legend className="text-sm font-medium text-slate-800">Roll back to</legend>

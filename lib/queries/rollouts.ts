@@ -41,6 +41,8 @@ export interface PhaseView {
   environments: string[];
   status: 'done' | 'current' | 'pending';
   flags: Record<string, unknown>;
+  /** the plan's decision matrix for the phase: what to do about each issue seen in it */
+  decisions: { issue: string; action: string; note?: string }[];
 }
 
 export interface FlagView {
@@ -120,7 +122,7 @@ async function detail(db: Client, r: RolloutRow): Promise<RolloutDetail> {
   const nextVec = nextIdx === null ? null : vector(nextIdx);
   const cur = r.currentPhaseIndex;
   // show durations as the plan wrote them ("24h", not "1d"); the seconds are what rules use
-  const planPhases = ((r.plan as { phases?: { minDuration?: unknown }[] } | null)?.phases ?? []) as { minDuration?: unknown }[];
+  const planPhases = ((r.plan as { phases?: { minDuration?: unknown }[] } | null)?.phases ?? []) as { key?: unknown; minDuration?: unknown; decisions?: PhaseView['decisions'] }[];
 
   return {
     ...summary(r),
@@ -142,6 +144,7 @@ async function detail(db: Client, r: RolloutRow): Promise<RolloutDetail> {
       status:
         r.status === 'completed' || (cur !== null && p.index < cur) ? 'done' : cur !== null && p.index === cur ? 'current' : 'pending',
       flags: (p.flags ?? {}) as Record<string, unknown>,
+      decisions: planPhases.find((x) => x.key === p.key)?.decisions ?? [],
     })),
     flags: r.flags.map((f) => ({
       key: f.key,

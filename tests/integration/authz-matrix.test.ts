@@ -77,6 +77,7 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
   },
   'GET /api/v1/rollouts/{key}/audit': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'GET /api/v1/rollouts/{key}/readiness': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
+  'GET /api/v1/rollouts/{key}/timeline': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
   'POST /api/v1/rollouts/{key}/phases/{phase}/checklist/{item}': {
     row: { anonymous: 401, viewer: 403, engineer: 200, approver: 200, admin: 200, flags: 403 },
     fixture: async () => ({ params: { key: await gatedRollout(), phase: 'dual', item: 'monitoring' }, body: { checked: true, evidence: 'matrix' } }),
