@@ -10,6 +10,7 @@ const PAGES: { path: string; as: DemoRole | null; name: string }[] = [
   { path: '/rollouts/market-scan-v2', as: 'engineer', name: 'rollout' },
   { path: '/rollouts/marketplace-v2', as: 'viewer', name: 'rollout-viewer' },
   { path: '/rollouts/new', as: 'engineer', name: 'new-rollout' },
+  { path: '/rollouts/deal-type-awareness/edit', as: 'engineer', name: 'edit-plan' },
   { path: '/rollouts/marketplace-v2/report', as: 'viewer', name: 'report' },
   { path: '/environments', as: 'admin', name: 'environments' },
   { path: '/settings/tokens', as: 'admin', name: 'tokens' },
