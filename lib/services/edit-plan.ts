@@ -3,7 +3,7 @@
 // write the plan, its phase and flag rows, the flag values, the invalidated sign-offs and one
 // 'plan.edit' audit row (with the diff) in one transaction. Anything refused writes nothing.
 //
-// What may not change (docs/decisions/plan-edits.md):
+// What may not change (docs/decisions/0006-plan-edits.md):
 // - the rollout key and the flag keys (same keys, same order): flags are what the SDKs ask for;
 // - every phase up to the furthest one ever entered: the current phase, and any phase named as
 //   a transition's target in the audit trail (after a rollback those phases still ran with
