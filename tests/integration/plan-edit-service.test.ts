@@ -211,6 +211,30 @@ describe('editPlan', () => {
     expect(readiness.reasons.find((x) => x.kind === 'signoff')?.status).toBe('fail');
   });
 
+  it('a changed baseline is served at once where the flag is at baseline; closed and unchanged plans are refused', async () => {
+    const eng = await person('engineer');
+    const p = plan();
+    await createRollout(eng, p);
+    const flag = await prisma().flag.findUniqueOrThrow({ where: { key: p.flags[0].key } });
+    const served = async () => (await prisma().flagValue.findMany({ where: { flagId: flag.id } })).map((x) => x.value);
+    expect(new Set(await served())).toEqual(new Set(['v1']));
+    const next = clone(p);
+    next.flags[0].baseline = 'dual';
+    const r = await editPlan(eng, { key: p.key, document: next, expectedVersion: 1 });
+    expect(new Set(await served())).toEqual(new Set(['dual']));
+    const last = (await audit(p.key)).at(-1)!;
+    expect((last.details as { changedEnvironments: string[] }).changedEnvironments.length).toBeGreaterThan(0);
+
+    const same = await expectAppError(editPlan(eng, { key: p.key, document: next, expectedVersion: r.rollout.version }), 'bad_request');
+    expect(same.message).toMatch(/unchanged/);
+
+    await transitionRollout(eng, { key: p.key, action: 'abort', expectedVersion: 2, reason: 'stop' });
+    const again = clone(next);
+    again.name = 'After abort';
+    const closed = await expectAppError(editPlan(eng, { key: p.key, document: again, expectedVersion: 3 }), 'conflict');
+    expect(closed.extra.reasonCode).toBe('plan_closed');
+  });
+
   it('a viewer (and an approver) is 403, over REST too; an engineer token succeeds', async () => {
     const eng = await person('engineer');
     const p = plan();
