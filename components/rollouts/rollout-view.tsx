@@ -119,11 +119,6 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
                 Edit plan
               </Link>
             )}
-            {can(who, 'rollout.create') && rollout.status !== 'completed' && rollout.status !== 'aborted' && (
-              <Link href={`/rollouts/${encodeURIComponent(rollout.key)}/edit`} className="mt-1 ml-4 inline-block text-sm font-medium text-indigo-700 underline hover:text-indigo-900" data-testid="edit-plan-link">
-                Edit plan
-              </Link>
-            )}
           </div>
           {actions.length > 0 && (
             <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">
