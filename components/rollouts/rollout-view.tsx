@@ -121,7 +121,7 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
             )}
           </div>
           {actions.length > 0 && (
-            <div className="flex flex-wrap gap-2" role="group" aria-label="Rollout actions">
+            <div className="flex max-w-xl flex-wrap items-start justify-end gap-2" role="group" aria-label="Rollout actions">
               {actions.map((a) => (
                 <Button key={a} variant={BUTTON_VARIANT[a]} onClick={() => setAction(a)} data-testid={`action-${a}`} title={TRANSITIONS[a].description}>
                   {a === 'promote' && promoteCompletes ? 'Complete' : TRANSITIONS[a].label}
@@ -134,7 +134,7 @@ export function RolloutView({ initial, initialAudit, canTransition, role }: { in
               )}
               {/* what the plan says to do about an issue in this phase, read before rolling back */}
               {actions.includes('rollback') && rollout.currentPhase && rollout.phases[rollout.currentPhase.index] && (
-                <DecisionMatrix phase={rollout.phases[rollout.currentPhase.index]} className="max-w-xl basis-full" />
+                <DecisionMatrix phase={rollout.phases[rollout.currentPhase.index]} className="basis-full" />
               )}
             </div>
           )}
