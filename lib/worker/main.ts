@@ -30,7 +30,19 @@ async function main(): Promise<void> {
   boss.on('error', (err: Error) => console.error(`[worker ${process.pid}] pg-boss:`, err instanceof Error ? err.message : err));
   await boss.start();
   // a job is one evaluation of one slot; a later slot re-evaluates anyway, so retry briefly
-  await boss.createQueue(EVALUATE_QUEUE, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
+  // replicas starting together race to create the queue: whoever loses finds it there
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await boss.getQueue(EVALUATE_QUEUE))) {
+        await boss.createQueue(EVALUATE_QUEUE, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
+      }
+      break;
+    } catch (err) {
+      if (await boss.getQueue(EVALUATE_QUEUE).catch(() => null)) break;
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   await boss.work<{ rolloutId: string }>(EVALUATE_QUEUE, { pollingIntervalSeconds: Math.min(2, Math.max(0.5, tick / 2)), batchSize: 1 }, async ([job]) => {
     const s = await evaluateRollout(job.data.rolloutId).catch((err: unknown) => {
       // pg-boss records the failure on the job and retries it; say so here too

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../lib/db';
 import { soak } from '../../lib/domain/soak';
 import { ensureEnvironments, tokenFor } from '../factories/rollouts';
@@ -24,6 +24,10 @@ beforeAll(async () => {
   engineer = await tokenFor('engineer');
 });
 
+// a test that fails half-way must not leave its workers evaluating the next test's rollouts
+afterEach(async () => {
+  await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? stopWorker(w, 'SIGKILL') : null)));
+});
 afterAll(async () => {
   await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? stopWorker(w, 'SIGKILL') : null)));
 });
@@ -140,7 +144,8 @@ describe('evaluator worker processes', () => {
         return q[0]?.query ?? null;
       };
       const query = await until('worker A blocked in the trip transaction', () => blockedIn('worker-kill-a'));
-      expect(query).toMatch(/UPDATE "public"\."rollouts"/);
+      // inside the rollback transaction: waiting on the rollout row (its FOR UPDATE lock, or the update)
+      expect(query).toMatch(/UPDATE "public"\."rollouts"|FROM rollouts WHERE key = \$1 FOR UPDATE/);
       await stopWorker(a, 'SIGKILL');
       // nothing of the killed worker's effect is visible
       expect(await prisma().redFlagTrip.count({ where: { rolloutId: r.id } })).toBe(0);

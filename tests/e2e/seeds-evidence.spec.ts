@@ -1,3 +1,5 @@
+// Runs after rollout.spec.ts and security.spec.ts (files run in name order, one worker): it moves the
+// market-scan seed into dual, which those specs expect to find as a draft; seeds.spec.ts goes on from there.
 // The browser proof for the dashboards: evidence pushed over the REST API with the admin
 // token, then the market-scan rollout's Evidence view renders its charts with both series, the
 // criterion's threshold, the phase transition, the soak progress bars and the readiness reasons;
