@@ -71,9 +71,11 @@ describe('metric rollups', () => {
       }
     }
 
-    // a window that is not aligned to anything: read from hours + 5-minute blocks + minutes
-    const from = new Date(now.getTime() - 2 * 3600_000 - 7 * 60_000 - 13_000);
-    const to = new Date(now.getTime() - 11 * 60_000 + 5_000);
+    // a window that is not aligned to anything: read from hours + 5-minute blocks + minutes. Placed
+    // against the last whole hour, so it holds a whole hour whatever the time of day the test runs
+    const hour = Math.floor(now.getTime() / 3600_000) * 3600_000;
+    const from = new Date(hour - 2 * 3600_000 - 7 * 60_000 - 13_000);
+    const to = new Date(hour - 11 * 60_000 + 5_000);
     expect(new Set(coverWindow(from, to).map((p) => p.resolution))).toEqual(new Set([60, 300, 3600]));
     const w = await metricWindow(prisma(), { rolloutId: r.id, metric: 'scan_time', arm: 'candidate', from, to });
     // the window holds the minutes starting in [from, to]
