@@ -72,7 +72,7 @@ test('market-scan Evidence view: both series, threshold, transition, soak and re
   await expect(errorChart.getByText('Candidate (v2)')).toBeVisible();
   await expect(errorChart.getByText('threshold: candidate < 1 %')).toBeVisible();
   await expect(errorChart.getByText('red flag: candidate > 5 %')).toBeVisible();
-  await expect(errorChart.getByText('Start → dual')).toBeVisible();
+  await expect(errorChart.getByText('Start → dual').last()).toBeVisible();
   await expect(errorChart).toHaveAttribute('aria-label', /latest baseline [\d.]+ %, candidate [\d.]+ %/);
 
   // the relative criterion: the ratio line over its 95 % band, and the bound

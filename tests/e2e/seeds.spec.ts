@@ -49,7 +49,8 @@ for (const key of SEEDS) {
     // every seed phase has a planned minimum: at least the steps out of them were overridden, loudly
     expect(overrides).toBeGreaterThan(0);
     // (another spec may have overridden a step of this rollout before)
-    expect(await page.getByTestId('override-badge').count()).toBeGreaterThanOrEqual(overrides);
+    // (the audit trail refreshes on its own poll: wait for the last entries to arrive)
+    await expect.poll(() => page.getByTestId('override-badge').count()).toBeGreaterThanOrEqual(overrides);
     await expect(page.getByTestId('overridden-reasons').first()).toContainText('Minimum duration');
     await shot(page, `seed-${key}-completed`);
   });
