@@ -94,6 +94,8 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 async function main() {
   const db = await benchDatabase('switchyard_bench_ingest');
+  // the services read settings through env(), which needs DATABASE_URL (the embedded one when unset)
+  process.env.DATABASE_URL = db.url;
   const prisma = createPrisma(db.url);
   setPrisma(prisma);
   const lines: string[] = [];

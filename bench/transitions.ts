@@ -23,7 +23,7 @@ const plan = (i: number) => ({
     { key: `BENCH_PARALLEL_${i}`, type: 'number', baseline: 3 },
   ],
   phases: [
-    { key: 'dual', name: 'Dual', minDuration: '24h', flags: { [`BENCH_ENGINE_${i}`]: 'dual' } },
+    { key: 'dual', name: 'Dual', flags: { [`BENCH_ENGINE_${i}`]: 'dual' } },
     { key: 'v2', name: 'V2', environments: ['production'], flags: { [`BENCH_ENGINE_${i}`]: 'v2', [`BENCH_PARALLEL_${i}`]: 4 } },
     { key: 'full', name: 'Full', flags: { [`BENCH_PARALLEL_${i}`]: 5 } },
   ],
