@@ -1,29 +1,7 @@
 'use client';
 // Client-side reads of the dashboards for TanStack Query: the same REST endpoints scripts use.
 import type { ComparisonRowView, EvidenceDashboard, PortfolioEntry } from '@/lib/queries/dashboards';
-
-export class DashboardApiError extends Error {
-  constructor(
-    public readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
-  if (!res.ok) {
-    let detail = `${res.status} ${res.statusText}`;
-    try {
-      detail = ((await res.json()) as { detail?: string }).detail ?? detail;
-    } catch {
-      // not a problem document
-    }
-    throw new DashboardApiError(res.status, detail);
-  }
-  return (await res.json()) as T;
-}
+import { getJson } from '@/components/rollouts/api';
 
 const enc = encodeURIComponent;
 

@@ -14,7 +14,8 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(url: string): Promise<T> {
+/** GET a JSON document from the REST API; a problem document becomes an ApiError with its detail. */
+export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
   if (!res.ok) {
     let detail = `${res.status} ${res.statusText}`;

@@ -2,9 +2,9 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { createRolloutAction } from '@/lib/actions/rollouts';
-import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import type { PlanTemplate } from '@/lib/queries/plan-templates';
+import { PlanSourceField, type PlanProblem } from './plan-source-field';
 
 const EMPTY = `key: my-migration
 name: My migration
@@ -29,7 +29,7 @@ export function NewRolloutForm({ templates }: { templates: PlanTemplate[] }) {
   const router = useRouter();
   const [source, setSource] = useState(EMPTY);
   const [pending, setPending] = useState(false);
-  const [problem, setProblem] = useState<{ message: string; errors: { path: string; message: string }[] } | null>(null);
+  const [problem, setProblem] = useState<PlanProblem | null>(null);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -52,32 +52,7 @@ export function NewRolloutForm({ templates }: { templates: PlanTemplate[] }) {
   return (
     <form onSubmit={submit} className="grid gap-6 lg:grid-cols-[1fr_16rem]">
       <div className="space-y-3">
-        <label htmlFor="plan" className="block text-sm font-medium text-slate-800">
-          Plan (YAML or JSON)
-        </label>
-        <textarea
-          id="plan"
-          name="plan"
-          spellCheck={false}
-          value={source}
-          onChange={(e) => setSource(e.target.value)}
-          rows={28}
-          className="block w-full rounded-md border-0 bg-white px-3 py-2 font-mono text-xs leading-5 ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
-        />
-        {problem && (
-          <Alert>
-            <p className="font-medium">{problem.message}</p>
-            {problem.errors.length > 0 && (
-              <ul className="mt-1 list-disc space-y-0.5 pl-5 font-mono text-xs" data-testid="plan-errors">
-                {problem.errors.map((er, i) => (
-                  <li key={i}>
-                    {er.path}: {er.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Alert>
-        )}
+        <PlanSourceField value={source} onChange={setSource} rows={28} problem={problem} />
         <div className="flex gap-2">
           <Button type="submit" variant="primary" disabled={pending}>
             {pending ? 'Creating…' : 'Create rollout (draft)'}

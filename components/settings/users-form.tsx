@@ -1,8 +1,10 @@
 // Pieces the create form and the edit dialog share: the role choice and sign-off roles typed one
 // per line (a role name may hold commas).
 import { Field, Select } from '@/components/ui/field';
+import { MANAGEMENT_ROLES } from '@/lib/auth/actor';
 
-export const USER_ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
+/** the roles a person can hold: the same list the services accept */
+export const USER_ROLES = MANAGEMENT_ROLES;
 
 export const ROLE_HINTS: Record<(typeof USER_ROLES)[number], string> = {
   viewer: 'viewer (read)',

@@ -87,14 +87,21 @@ export async function tokenActor(secret: string): Promise<Actor | null> {
   return { kind: 'token', id: t.id, name: t.name, role: t.role, environmentId: t.environmentId };
 }
 
+const seenTokenIps = new Set<string>();
+
 /** A token seen from an IP it was never used from is a security event (once per token and IP). */
 async function noteTokenIp(actor: Actor, req: Request, requestId?: string): Promise<void> {
   const ip = clientIp(req.headers);
   if (!ip) return;
   const key = actor.id ?? 'bootstrap';
+  // a pair this process has already recorded needs no write: only the first use from an IP does
+  const pair = `${key} ${ip}`;
+  if (seenTokenIps.has(pair)) return;
   try {
     const inserted = await prisma().$executeRaw`
       INSERT INTO token_ips (token_key, ip) VALUES (${key}, ${ip}) ON CONFLICT DO NOTHING`;
+    if (seenTokenIps.size > 50_000) seenTokenIps.clear();
+    seenTokenIps.add(pair);
     if (inserted > 0) {
       await recordSecurityEvent({ type: 'token.new_ip', actor, info: requestInfoOf(req), detail: `token "${actor.name}" used from ${ip} for the first time`, requestId });
     }
