@@ -14,6 +14,8 @@ export interface UserView {
   disabledAt: string | null;
   /** false: created without a password, cannot sign in until an admin sets one */
   hasPassword: boolean;
+  /** linked to an OIDC identity (signed in through the identity provider) */
+  oidc: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,7 +27,8 @@ interface UserRow {
   role: string;
   signoffRoles: string[];
   disabledAt: Date | null;
-  passwordHash: string;
+  passwordHash: string | null;
+  oidcSubject?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,7 +42,8 @@ export function toUserView(u: UserRow): UserView {
     signoffRoles: u.signoffRoles,
     disabled: u.disabledAt !== null,
     disabledAt: u.disabledAt?.toISOString() ?? null,
-    hasPassword: u.passwordHash.startsWith('scrypt$'),
+    hasPassword: !!u.passwordHash?.startsWith('scrypt$'),
+    oidc: !!u.oidcSubject,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
   };

@@ -48,7 +48,7 @@ export async function signIn(input: TSignInSchema, info: RequestInfo, requestId?
 
   const user = await prisma().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true } });
   // an account created without a password holds an unusable hash: it costs one scrypt like the rest
-  const usable = user?.passwordHash.startsWith('scrypt$') ? user.passwordHash : null;
+  const usable = user?.passwordHash?.startsWith('scrypt$') ? user.passwordHash : null;
   const ok = (await verifyPassword(input.password, usable ?? (await dummy()))) && usable !== null;
   // a disabled account gets the same answer as a wrong password (it tells no one the account
   // exists); the security log says why

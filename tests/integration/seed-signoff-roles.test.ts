@@ -43,7 +43,7 @@ describe('demo stakeholders', () => {
       const u = await byEmail(email);
       expect(u.role, email).toBe('approver');
       expect(u.signoffRoles, email).toEqual(DEMO_USERS.find((d) => d.email === email)!.signoffRoles);
-      expect(await verifyPassword(DEMO_PASSWORD, u.passwordHash), email).toBe(true);
+      expect(await verifyPassword(DEMO_PASSWORD, u.passwordHash ?? ""), email).toBe(true);
     }
   });
 

@@ -98,7 +98,7 @@ describe('seed', () => {
     const u = await prisma().user.findUniqueOrThrow({ where: { email: 'ops@example.com' } });
     expect(u.role).toBe('admin');
     expect(u.passwordHash).not.toContain('correct horse');
-    expect(await verifyPassword('correct horse battery', u.passwordHash)).toBe(true);
+    expect(await verifyPassword('correct horse battery', u.passwordHash ?? "")).toBe(true);
     await prisma().user.update({ where: { id: u.id }, data: { role: 'viewer' } });
     await seed({ demo: false, log: () => {} });
     // an existing user is left as it is (an admin may have changed it since)

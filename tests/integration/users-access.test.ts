@@ -147,7 +147,7 @@ describe('disabling a person', () => {
     const stored = await prisma().user.findUniqueOrThrow({ where: { id: u.id } });
     expect(stored.passwordHash).not.toMatch(/^scrypt\$/);
     // not even the stored value itself works as a password
-    expect((await sessionRoute.POST(signInRequest(u.email, stored.passwordHash, '10.43.0.2'))).status).toBe(401);
+    expect((await sessionRoute.POST(signInRequest(u.email, stored.passwordHash ?? "", '10.43.0.2'))).status).toBe(401);
     expect((await call(userRoute.PATCH, admin, { method: 'PATCH', params: { id: u.id }, body: { password: 'now-it-has-one' } })).status).toBe(200);
     expect((await sessionRoute.POST(signInRequest(u.email, 'now-it-has-one', '10.43.0.3'))).status).toBe(200);
   });
