@@ -6,6 +6,7 @@ import { parseDuration } from './duration';
 import { findUnsafeInput, formatBytes, formatCount, LIMITS } from '../limits';
 import { isRuleSet, possibleValues, ZRuleSet } from './targeting';
 import { evidencePlanProblems, ZCriterion, ZMetric, ZRedFlag } from './criteria';
+import { templateProblems } from './comms';
 
 export const FLAG_TYPES = ['boolean', 'string', 'number', 'json'] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
@@ -207,7 +208,7 @@ const ZLoosePhase = z.object({
   flags: z.record(z.string(), z.unknown()).catch({}),
   checklist: z.array(z.object({ key: z.string().catch('') })).optional().catch(undefined),
   signoffs: z.object({ roles: z.array(z.string()).catch([]) }).optional().catch(undefined),
-  comms: z.array(z.object({ offset: z.string().optional().catch(undefined) })).optional().catch(undefined),
+  comms: z.array(z.object({ offset: z.string().optional().catch(undefined), template: z.string().optional().catch(undefined) })).optional().catch(undefined),
 });
 
 function dedupe(ps: PlanProblem[]): PlanProblem[] {
@@ -269,6 +270,8 @@ function semanticChecks(
     }
     (ph.comms ?? []).forEach((c, j) => {
       if (c.offset !== undefined && parseDuration(c.offset) === null) problems.push({ path: `phases[${i}].comms[${j}].offset`, message: `"${c.offset}" is not a duration like 1h, 7d` });
+      // a template naming a variable Switchyard does not fill would go out with "{{…}}" in it
+      if (typeof c.template === 'string') for (const message of templateProblems(c.template)) problems.push({ path: `phases[${i}].comms[${j}].template`, message });
     });
 
     let seconds = 0;
