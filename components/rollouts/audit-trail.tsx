@@ -35,7 +35,16 @@ interface GovernanceDetails {
   overriddenReasons?: Reason[];
   readiness?: Readiness;
   withdrawn?: { decision: string };
+  // a red flag's trip (lib/services/trip-red-flag.ts): the flag and the evaluations that tripped it
+  redFlag?: { key: string; phase: string; severity: 'warning' | 'critical'; action: 'notify' | 'pause' | 'rollback'; after: number };
+  evaluations?: { at: string; status: string; value: number | null; n: number; detail: string }[];
 }
+
+const RED_FLAG_EFFECT: Record<string, string> = {
+  notify: 'raised a red flag',
+  pause: 'paused on a red flag',
+  rollback: 'rolled back on a red flag',
+};
 
 const GOVERNANCE_PAST: Record<string, string> = {
   'checklist.tick': 'ticked',
@@ -62,12 +71,18 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
       {events.map((e) => {
         const changes = flagChanges(e.flagsBefore, e.flagsAfter);
         const d = (e.details ?? {}) as GovernanceDetails;
-        const gov = governanceLine(e.action, d);
+        const gov = d.redFlag ? RED_FLAG_EFFECT[d.redFlag.action] : governanceLine(e.action, d);
         return (
           <li key={e.id} className="relative border-l-2 border-slate-200 pl-4" data-testid="audit-entry" data-action={e.action}>
             <div className="flex flex-wrap items-baseline gap-x-2 text-sm">
               <span className="font-medium text-slate-900">{e.actor.name}</span>
               <span className="text-slate-700">{gov ?? ACTION_PAST[e.action] ?? e.action}</span>
+              {d.redFlag && (
+                <Badge tone={d.redFlag.severity === 'critical' ? 'red' : 'amber'} data-testid="red-flag-badge">
+                  <span aria-hidden="true">⚑&nbsp;</span>
+                  {d.redFlag.severity} red flag · {d.redFlag.action}
+                </Badge>
+              )}
               {d.override && (
                 <Badge tone="red" className="font-bold tracking-wide" data-testid="override-badge">
                   <span aria-hidden="true">⚠&nbsp;</span>OVERRIDE
@@ -95,6 +110,20 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                 <div className="text-xs font-semibold text-red-900">The gate was not ready; overridden:</div>
                 <ReasonList reasons={d.overriddenReasons} testId="overridden-reason-list" />
               </div>
+            )}
+            {d.redFlag && d.evaluations && d.evaluations.length > 0 && (
+              <details className="mt-1.5 text-sm" data-testid="red-flag-evidence">
+                <summary className="cursor-pointer text-xs text-slate-600">
+                  Evidence that tripped it: {d.evaluations.length} failing {d.evaluations.length === 1 ? 'evaluation' : 'evaluations'} in a row (after {d.redFlag.after})
+                </summary>
+                <ol className="mt-1.5 space-y-0.5">
+                  {d.evaluations.map((ev) => (
+                    <li key={ev.at} className="font-mono text-xs text-slate-700">
+                      {ev.at.slice(0, 19).replace('T', ' ')} UTC · {ev.status} · {ev.detail}
+                    </li>
+                  ))}
+                </ol>
+              </details>
             )}
             {d.readiness && (
               <details className="mt-1.5 text-sm" data-testid="frozen-readiness">
