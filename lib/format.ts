@@ -81,4 +81,6 @@ export const ACTION_PAST: Record<string, string> = {
   resume: 'resumed',
   rollback: 'rolled back',
   abort: 'aborted',
+  'plan.edit': 'edited the plan',
+  red_flag: 'raised a red flag',
 };

@@ -38,6 +38,9 @@ interface GovernanceDetails {
   // a red flag's trip (lib/services/trip-red-flag.ts): the flag and the evaluations that tripped it
   redFlag?: { key: string; phase: string; severity: 'warning' | 'critical'; action: 'notify' | 'pause' | 'rollback'; after: number };
   evaluations?: { at: string; status: string; value: number | null; n: number; detail: string }[];
+  // a plan edit (lib/services/edit-plan.ts): what it voided
+  invalidatedSignoffs?: { id: string; phase: string; role: string; userName: string; decision: string; reason: string }[];
+  resetTicks?: { phase: string; item: string; text: string | null; by: string; reason: string }[];
 }
 
 const RED_FLAG_EFFECT: Record<string, string> = {
@@ -124,6 +127,20 @@ export function AuditTrail({ events, environments }: { events: AuditEntry[]; env
                   ))}
                 </ol>
               </details>
+            )}
+            {e.action === 'plan.edit' && ((d.invalidatedSignoffs?.length ?? 0) > 0 || (d.resetTicks?.length ?? 0) > 0) && (
+              <ul className="mt-1.5 space-y-0.5 text-xs text-slate-700" data-testid="plan-edit-voided">
+                {d.invalidatedSignoffs?.map((x) => (
+                  <li key={x.id}>
+                    Voided {x.userName}’s {x.decision === 'reject' ? 'rejection' : 'approval'} of entering {x.phase} as {x.role}: {x.reason}
+                  </li>
+                ))}
+                {d.resetTicks?.map((x) => (
+                  <li key={`${x.phase}-${x.item}`}>
+                    Unticked “{x.text ?? x.item}” (entering {x.phase}, ticked by {x.by}): {x.reason}
+                  </li>
+                ))}
+              </ul>
             )}
             {d.readiness && (
               <details className="mt-1.5 text-sm" data-testid="frozen-readiness">

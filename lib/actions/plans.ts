@@ -13,6 +13,7 @@ export interface EditPlanActionResult {
   toPlanVersion: number;
   changes: number;
   invalidatedSignoffs: number;
+  resetTicks: number;
 }
 
 /** Replaces the plan of rollout `key` (at `expectedVersion`) with `source`, a plan in YAML or JSON. */
@@ -34,6 +35,6 @@ export async function editPlanAction(key: string, source: string, expectedVersio
       throw badRequest(`the plan is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
     }
     const r = await editPlan(actor, { key, document, expectedVersion, requestId });
-    return { key: r.rollout.key, version: r.rollout.version, toPlanVersion: r.toPlanVersion, changes: r.diff.length, invalidatedSignoffs: r.invalidatedSignoffs.length };
+    return { key: r.rollout.key, version: r.rollout.version, toPlanVersion: r.toPlanVersion, changes: r.diff.length, invalidatedSignoffs: r.invalidatedSignoffs.length, resetTicks: r.resetTicks.length };
   });
 }

@@ -39,12 +39,23 @@ export interface InvalidatedSignoff {
   reason: string;
 }
 
+/** A tick the edit took back: its item's text changed, or the item went away. */
+export interface ResetTick {
+  phase: string;
+  item: string;
+  /** the text the person ticked */
+  text: string | null;
+  by: string;
+  reason: string;
+}
+
 export interface EditPlanResult {
   rollout: RolloutDetail;
   fromPlanVersion: number;
   toPlanVersion: number;
   diff: PlanDiffEntry[];
   invalidatedSignoffs: InvalidatedSignoff[];
+  resetTicks: ResetTick[];
 }
 
 /** at most this many diff entries go into the audit row (a plan may have thousands of flags) */
@@ -198,6 +209,26 @@ export async function editPlan(actor: Actor, input: EditPlanInput): Promise<Edit
           await tx.signoff.update({ where: { id: s.id }, data: { invalidatedAt: now, invalidatedReason: s.reason } });
         }
 
+        // a tick confirms an item's text: when the text changes or the item goes away, the tick goes too — the person confirmed something else. Who ticked
+        // what stays in the audit trail (the checklist.tick rows and this edit's details).
+        const ticks = await tx.checklistItem.findMany({ where: { rolloutId: r.id, checked: true } });
+        const resetTicks: ResetTick[] = [];
+        for (const t of ticks) {
+          const prevItem = old.phases.find((p) => p.key === t.phaseKey)?.checklist?.find((i) => i.key === t.itemKey);
+          const nextItem = plan.phases.find((p) => p.key === t.phaseKey)?.checklist?.find((i) => i.key === t.itemKey);
+          if (nextItem && prevItem && nextItem.text === prevItem.text) continue;
+          const reason = !nextItem
+            ? `plan v${toPlanVersion} removed this item`
+            : `plan v${toPlanVersion} changed this item's text`;
+          resetTicks.push({ phase: t.phaseKey, item: t.itemKey, text: prevItem?.text ?? null, by: t.actorName, reason });
+        }
+        for (const t of resetTicks) {
+          await tx.checklistItem.update({
+            where: { rolloutId_phaseKey_itemKey: { rolloutId: r.id, phaseKey: t.phase, itemKey: t.item } },
+            data: { checked: false, evidence: t.reason, actorType: actor.kind, actorId: actor.id, actorName: actor.name, updatedAt: now },
+          });
+        }
+
         const phaseKey = r.currentPhaseIndex === null ? null : plan.phases[r.currentPhaseIndex].key;
         await tx.auditEvent.create({
           data: {
@@ -224,11 +255,12 @@ export async function editPlan(actor: Actor, input: EditPlanInput): Promise<Edit
               diff: diff.slice(0, DIFF_LIMIT),
               ...(diff.length > DIFF_LIMIT ? { diffTruncated: diff.length - DIFF_LIMIT } : {}),
               invalidatedSignoffs: invalidated,
+              resetTicks,
               changedEnvironments: change.changedEnvironments,
             } as unknown as Prisma.InputJsonValue,
           },
         });
-        return { rollout: await loadRolloutDetail(tx, r.key), fromPlanVersion, toPlanVersion, diff, invalidatedSignoffs: invalidated };
+        return { rollout: await loadRolloutDetail(tx, r.key), fromPlanVersion, toPlanVersion, diff, invalidatedSignoffs: invalidated, resetTicks };
       },
       { timeout: 15_000, maxWait: 15_000 },
     )

@@ -9,6 +9,7 @@ import { createRollout } from '../../lib/services/create-rollout';
 import { transitionRollout } from '../../lib/services/transition-rollout';
 import { recordSignoff } from '../../lib/services/record-signoff';
 import { editPlan } from '../../lib/services/edit-plan';
+import { tickChecklistItem } from '../../lib/services/tick-checklist-item';
 import { getReadiness } from '../../lib/queries/readiness';
 import { ensureEnvironments, tokenFor, uniq } from '../factories/rollouts';
 import { setupTestDatabase } from '../helpers/db';
@@ -209,6 +210,44 @@ describe('editPlan', () => {
     const readiness = await getReadiness(eng, p.key);
     expect(readiness.ready).toBe(false);
     expect(readiness.reasons.find((x) => x.kind === 'signoff')?.status).toBe('fail');
+  });
+
+  it('an edit unticks checklist items whose text changed or that went away; others stay ticked', async () => {
+    const eng = await person('engineer');
+    const p = plan();
+    (p.phases[1] as { checklist?: unknown }).checklist = [
+      { key: 'runbook', text: 'Runbook reviewed' },
+      { key: 'oncall', text: 'On-call briefed' },
+      { key: 'dash', text: 'Dashboards ready', required: false },
+      { key: 'comms', text: 'Users informed' },
+    ];
+    await createRollout(eng, p);
+    await transitionRollout(eng, { key: p.key, action: 'start', expectedVersion: 1, reason: 'go' });
+    for (const item of ['runbook', 'oncall', 'dash', 'comms']) await tickChecklistItem(eng, { key: p.key, phase: 'beta', item, checked: true });
+
+    const next = clone(p);
+    (next.phases[1] as { checklist?: unknown }).checklist = [
+      { key: 'runbook', text: 'Runbook reviewed' }, // unchanged: stays ticked
+      { key: 'oncall', text: 'On-call briefed and paged once' }, // text changed
+      { key: 'dash', text: 'Dashboards ready', required: true }, // now required: what was confirmed is the same, stays ticked
+      // comms removed
+    ];
+    const r = await editPlan(eng, { key: p.key, document: next, expectedVersion: 2 });
+    expect(r.resetTicks.map((t) => [t.item, t.reason])).toEqual(
+      expect.arrayContaining([
+        ['oncall', "plan v2 changed this item's text"],
+        ['comms', 'plan v2 removed this item'],
+      ]),
+    );
+    expect(r.resetTicks).toHaveLength(2);
+    const rows = await prisma().checklistItem.findMany({ where: { rollout: { key: p.key } } });
+    const state = Object.fromEntries(rows.map((x) => [x.itemKey, x.checked]));
+    expect(state).toEqual({ runbook: true, oncall: false, dash: true, comms: false });
+    const last = (await audit(p.key)).at(-1)!;
+    expect((last.details as { resetTicks: { item: string }[] }).resetTicks.map((t) => t.item).sort()).toEqual(['comms', 'oncall']);
+    // the gate into beta now misses the required item the edit unticked
+    const reasons = (await getReadiness(eng, p.key)).reasons;
+    expect(reasons.find((x) => x.kind === 'checklist')?.status).toBe('fail');
   });
 
   it('a changed baseline is served at once where the flag is at baseline; closed and unchanged plans are refused', async () => {

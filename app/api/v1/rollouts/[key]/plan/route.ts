@@ -43,7 +43,7 @@ export const PUT = route<{ key: string }>(async ({ req, params, actor, requestId
   const document = await readBody(req, { allowYaml: true });
   const r = await editPlan(a, { key: params.key, document, expectedVersion, requestId });
   return json(
-    { rollout: r.rollout, fromPlanVersion: r.fromPlanVersion, toPlanVersion: r.toPlanVersion, diff: r.diff, invalidatedSignoffs: r.invalidatedSignoffs },
+    { rollout: r.rollout, fromPlanVersion: r.fromPlanVersion, toPlanVersion: r.toPlanVersion, diff: r.diff, invalidatedSignoffs: r.invalidatedSignoffs, resetTicks: r.resetTicks },
     200,
     { etag: `"${r.rollout.version}"` },
   );
