@@ -40,6 +40,8 @@ export const PERMISSIONS = {
   'user.manage': ['admin'],
   'environment.manage': ['admin'],
   'token.manage': ['admin'],
+  // webhooks that receive phase communications (their URLs are the admins' to vouch for)
+  'webhook.manage': ['admin'],
   'security.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -146,3 +146,36 @@ export function dueAt(t: Pick<CommsTemplate, 'when' | 'offsetSeconds'>, at: { no
   if (!due) return null;
   return due.getTime() < at.now.getTime() ? at.now : due;
 }
+
+export const MESSAGE_KINDS = ['comms', 'transition', 'red_flag'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/**
+ * Why a SCHEDULED message (one due later than the transition that produced it) is no longer to
+ * be sent when it falls due, or null to send it: it was produced in one phase entry (`expected`,
+ * from its audit row) and the rollout must still be in that very entry — same phase, entered at
+ * the same moment, neither finished nor rolled back nor aborted. A message due at its
+ * transition is always sent: that transition did happen.
+ */
+export function staleScheduledMessage(
+  expected: { phaseKey: string | null; enteredAt: Date },
+  current: { status: string; phaseKey: string | null; phaseEnteredAt: Date | null },
+): string | null {
+  const where = (k: string | null) => (k ? `phase "${k}"` : 'no phase');
+  if (['completed', 'rolled_back', 'aborted'].includes(current.status)) {
+    return `the rollout is ${current.status.replace('_', ' ')} (the message was scheduled in ${where(expected.phaseKey)})`;
+  }
+  if (current.phaseKey !== expected.phaseKey) return `the rollout moved on: it is in ${where(current.phaseKey)}, the message was scheduled in ${where(expected.phaseKey)}`;
+  if (current.phaseEnteredAt?.getTime() !== expected.enteredAt.getTime()) {
+    return `the rollout left ${where(expected.phaseKey)} and entered it again at ${formatCommsDate(current.phaseEnteredAt)}; the message belonged to the entry at ${formatCommsDate(expected.enteredAt)}`;
+  }
+  return null;
+}
+
+/** Does a webhook with these subscriptions receive a message of this kind and audience? (empty = all) */
+export function webhookReceives(hook: { audiences: string[]; events: string[] }, message: { kind: string; audience: string | null }): boolean {
+  if (hook.events.length && !hook.events.includes(message.kind)) return false;
+  // audiences are a comms notion; transition and red-flag messages have none
+  if (message.audience !== null && hook.audiences.length && !hook.audiences.includes(message.audience)) return false;
+  return true;
+}

@@ -1,6 +1,7 @@
 // Moves a rollout through its lifecycle: start, promote, pause, resume, rollback, abort.
 // authorize → load → check the transition table → compare-and-set on `version` → write the
-// rollout, its flag values and the audit row in one transaction.
+// rollout, its flag values, the audit row and what the transition says (its messages and their
+// pending webhook deliveries, sent later by the worker) in one transaction.
 import { authorize, type Actor } from '../auth/actor';
 import { prisma, type Tx } from '../db';
 import { badRequest, conflict, forbidden, notFound, AppError } from '../errors';
@@ -9,6 +10,7 @@ import { transition, type RollbackTarget, type RolloutAction } from '../domain/l
 import { loadRolloutDetail, phaseDefs, type RolloutDetail } from '../queries/rollouts';
 import { applyFlagState } from './apply-flag-state';
 import { lockRollout } from './lock-rollout';
+import { recordTransitionMessages } from './enqueue-messages';
 import { actorUserId, readinessOf } from '../queries/readiness';
 import { Prisma } from '../generated/prisma/client';
 import { z } from 'zod';
@@ -156,6 +158,21 @@ export async function transitionRollout(actor: Actor, input: TransitionInput): P
           } as Prisma.InputJsonValue,
         },
         select: { id: true },
+      });
+      // the outbox: rendered messages and pending deliveries; the network is the worker's business
+      await recordTransitionMessages(tx, {
+        rollout: r,
+        action: input.action,
+        fromPhaseIndex: r.currentPhaseIndex,
+        toPhaseIndex: next.currentPhaseIndex,
+        toStatus: next.status,
+        phaseEntered: phaseChanged && next.currentPhaseIndex !== null,
+        at,
+        actorName: actor.name,
+        reason,
+        overridden,
+        readiness,
+        auditEventId: audit.id,
       });
       if (input.effect) await input.effect.inTransaction(tx, audit.id);
       return loadRolloutDetail(tx, r.key);

@@ -1,5 +1,5 @@
 // A red flag's action, once: `notify` records an event on the rollout, `pause` pauses, `rollback`
-// rolls back to baseline. Pause and rollback go through transitionRollout — the same code path
+// rolls back to baseline; each applied trip also writes a `red_flag` message for the webhooks. Pause and rollback go through transitionRollout — the same code path
 // people use, compare-and-set on the rollout's version — as a system actor named for the flag.
 // The trip row with its unique effect key is inserted in the effect's own transaction, so across
 // worker replicas and restarts a run of failing evaluations acts exactly once: a second worker's
@@ -12,6 +12,7 @@ import { redFlagDetail } from '../domain/soak';
 import type { CriterionResult, TRedFlag } from '../domain/criteria';
 import { Prisma } from '../generated/prisma/client';
 import { transitionRollout } from './transition-rollout';
+import { recordRedFlagMessage } from './enqueue-messages';
 
 export interface TripInput {
   rolloutId: string;
@@ -105,6 +106,7 @@ export async function tripRedFlag(input: TripInput): Promise<TripOutcome> {
             select: { id: true },
           });
           const t = await record(tx, 'applied', reason, audit.id);
+          await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: reason, at: new Date(), auditEventId: audit.id });
           return { outcome: 'applied' as const, tripId: t.id, detail: reason };
         });
       }
@@ -126,6 +128,7 @@ export async function tripRedFlag(input: TripInput): Promise<TripOutcome> {
           details: evidence,
           inTransaction: async (tx, auditEventId) => {
             tripId = (await record(tx, 'applied', reason, auditEventId)).id;
+            await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: reason, at: new Date(), auditEventId });
           },
         },
       });

@@ -4,19 +4,40 @@
 // active or paused rollout, keyed by rollout and tick slot (singletonKey + singletonSeconds), so
 // however many replicas run, a slot is one job; any replica takes it. The handler is thin: it
 // calls evaluateRollout, which stores the evaluations once per interval and makes a red flag's
-// effect happen once. SIGTERM/SIGINT stop taking jobs, let the running one finish, then exit.
+// effect happen once. The same process delivers webhook messages (lib/worker/deliver.ts, queue
+// 'deliver-message': retries with backoff, SWITCHYARD_WEBHOOK_*). SIGTERM/SIGINT stop taking
+// jobs, let the running ones finish, then exit.
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { env } from '../env';
 import { prisma } from '../db';
 import { evaluateRollout } from '../services/evaluate-rollout';
 import { rolloutsToEvaluate } from '../queries/phase-evidence';
+import { DELIVER_QUEUE, deliverJobOptions, enqueueDueDeliveries, startDeliverer } from './deliver';
 
 export const EVALUATE_QUEUE = 'evaluate-rollout';
 
 const ZWorkerEnv = z.object({
   SWITCHYARD_EVALUATOR_TICK_SECONDS: z.coerce.number('SWITCHYARD_EVALUATOR_TICK_SECONDS must be a number of seconds').int('SWITCHYARD_EVALUATOR_TICK_SECONDS must be whole seconds').min(1, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at least 1').max(3600, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at most 3600').default(5),
+  // webhook deliveries: retries after the first attempt, the first retry's delay (doubling, with jitter), one attempt's timeout
+  SWITCHYARD_WEBHOOK_RETRIES: z.coerce.number('SWITCHYARD_WEBHOOK_RETRIES must be a number').int('SWITCHYARD_WEBHOOK_RETRIES must be a whole number').min(0, 'SWITCHYARD_WEBHOOK_RETRIES must be at least 0').max(20, 'SWITCHYARD_WEBHOOK_RETRIES must be at most 20').default(5),
+  SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number('SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS must be a number of seconds').int('SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS must be whole seconds').min(1, 'SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS must be at least 1').max(3600, 'SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS must be at most 3600').default(5),
+  SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number('SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS must be a number of seconds').int('SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS must be whole seconds').min(1, 'SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS must be at least 1').max(120, 'SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS must be at most 120').default(10),
 });
+
+/** Creates a queue unless it exists; replicas starting together race to create it: whoever loses finds it there. */
+async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await boss.getQueue(queue.name))) await boss.createQueue(queue.name, queue);
+      return;
+    } catch (err) {
+      if (await boss.getQueue(queue.name).catch(() => null)) return;
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
 
 const log = (line: string) => console.log(`[worker ${process.pid}] ${line}`);
 
@@ -30,19 +51,9 @@ async function main(): Promise<void> {
   boss.on('error', (err: Error) => console.error(`[worker ${process.pid}] pg-boss:`, err instanceof Error ? err.message : err));
   await boss.start();
   // a job is one evaluation of one slot; a later slot re-evaluates anyway, so retry briefly
-  // replicas starting together race to create the queue: whoever loses finds it there
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (!(await boss.getQueue(EVALUATE_QUEUE))) {
-        await boss.createQueue(EVALUATE_QUEUE, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
-      }
-      break;
-    } catch (err) {
-      if (await boss.getQueue(EVALUATE_QUEUE).catch(() => null)) break;
-      if (attempt >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
+  await ensureQueue(boss, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
+  const deliver = { retries: w.data.SWITCHYARD_WEBHOOK_RETRIES, retryDelaySeconds: w.data.SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS, timeoutSeconds: w.data.SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS };
+  await ensureQueue(boss, { name: DELIVER_QUEUE, policy: 'standard', ...deliverJobOptions(deliver), retentionMinutes: 24 * 60 });
   await boss.work<{ rolloutId: string }>(EVALUATE_QUEUE, { pollingIntervalSeconds: Math.min(2, Math.max(0.5, tick / 2)), batchSize: 1 }, async ([job]) => {
     const s = await evaluateRollout(job.data.rolloutId).catch((err: unknown) => {
       // pg-boss records the failure on the job and retries it; say so here too
@@ -65,12 +76,28 @@ async function main(): Promise<void> {
   };
   const timer = setInterval(() => void enqueue(), tick * 1000);
   void enqueue();
+
+  const pollSeconds = Math.min(2, Math.max(0.5, tick / 2));
+  await startDeliverer(boss, deliver, pollSeconds);
+  const enqueueDeliveries = async () => {
+    if (stopping) return;
+    try {
+      const n = await enqueueDueDeliveries(boss, deliver);
+      if (n) log(`queued ${n} webhook deliver${n === 1 ? 'y' : 'ies'}`);
+    } catch (err) {
+      console.error(`[worker ${process.pid}] queueing webhook deliveries failed:`, err instanceof Error ? err.message : err);
+    }
+  };
+  const deliverTimer = setInterval(() => void enqueueDeliveries(), tick * 1000);
+  void enqueueDeliveries();
+  log(`deliverer started: every ${tick}s, queue ${DELIVER_QUEUE}, ${deliver.retries} retries from ${deliver.retryDelaySeconds}s, timeout ${deliver.timeoutSeconds}s`);
   log(`evaluator started: every ${tick}s, queue ${EVALUATE_QUEUE}`);
 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
+    clearInterval(deliverTimer);
     log(`${signal}: finishing the running job, then exiting`);
     boss
       .stop({ graceful: true, wait: true, timeout: 20_000 })
