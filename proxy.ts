@@ -4,7 +4,7 @@
 // Authorization is NOT done here — it is inside every service (cf. CVE-2025-29927).
 import { NextResponse, type NextRequest } from 'next/server';
 
-export function contentSecurityPolicy(nonce: string, dev: boolean): string {
+export function contentSecurityPolicy(nonce: string, dev: boolean, formTargets: string[] = []): string {
   return [
     "default-src 'self'",
     // 'strict-dynamic': scripts loaded by a nonced script are trusted; dev mode needs eval
@@ -16,14 +16,27 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
     `connect-src 'self'${dev ? ' ws: wss:' : ''}`,
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'self'",
+    // Chromium checks form-action on every redirect after a form post: the SSO button's native
+    // post to /api/auth/signin/oidc is redirected to the identity provider
+    `form-action 'self'${formTargets.map((o) => ` ${o}`).join('')}`,
     "frame-ancestors 'none'",
   ].join('; ');
 }
 
+/** The OIDC issuer's origin (lib/env.ts validates the URL at start-up; a bad one adds nothing here). */
+function oidcOrigin(): string[] {
+  const issuer = process.env.SWITCHYARD_OIDC_ISSUER;
+  if (!issuer) return [];
+  try {
+    return [new URL(issuer).origin];
+  } catch {
+    return [];
+  }
+}
+
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
-  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
+  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development', oidcOrigin());
   const reqHeaders = new Headers(request.headers);
   reqHeaders.set('x-nonce', nonce);
   reqHeaders.set('content-security-policy', csp);

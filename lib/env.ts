@@ -26,6 +26,13 @@ const ZEnv = z.object({
   // Prometheus-sourced metrics (plan `source.prometheus`) are queried here by the evaluator and
   // readiness; unset: their criteria are inconclusive (lib/evidence/prometheus.ts)
   PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'PROMETHEUS_URL must be an http(s) URL such as http://prometheus:9090' }).optional(),
+  // one generic OpenID Connect provider (docs/self-hosting.md, docs/decisions/0008-oidc.md):
+  // the issuer's discovery document is read from <issuer>/.well-known/openid-configuration
+  SWITCHYARD_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'SWITCHYARD_OIDC_ISSUER must be the http(s) URL of the OpenID provider, such as https://id.example.com/realms/main' }).optional(),
+  SWITCHYARD_OIDC_CLIENT_ID: z.string().max(500, 'SWITCHYARD_OIDC_CLIENT_ID must be at most 500 characters').optional(),
+  SWITCHYARD_OIDC_CLIENT_SECRET: z.string().max(2000, 'SWITCHYARD_OIDC_CLIENT_SECRET must be at most 2000 characters').optional(),
+  // the sign-in button reads "Sign in with <name>"
+  SWITCHYARD_OIDC_NAME: z.string().trim().min(1).max(60, 'SWITCHYARD_OIDC_NAME must be at most 60 characters').default('Single sign-on'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 export type Env = z.infer<typeof ZEnv>;
@@ -36,18 +43,41 @@ export function env(): Env {
   return cached;
 }
 
+const OIDC_VARS = ['SWITCHYARD_OIDC_ISSUER', 'SWITCHYARD_OIDC_CLIENT_ID', 'SWITCHYARD_OIDC_CLIENT_SECRET'] as const;
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // `KEY=` in an .env file means "not set", not "set to nothing"
   const vars = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
   const r = ZEnv.refine((e) => !e.SWITCHYARD_ADMIN_EMAIL === !e.SWITCHYARD_ADMIN_PASSWORD, {
     message: 'set both SWITCHYARD_ADMIN_EMAIL and SWITCHYARD_ADMIN_PASSWORD (the first admin user), or neither',
     path: ['SWITCHYARD_ADMIN_EMAIL'],
-  }).safeParse(vars);
+  })
+    .superRefine((e, ctx) => {
+      // OIDC is all or nothing: a half-configured provider would show a button that cannot work
+      const missing = OIDC_VARS.filter((k) => !e[k]);
+      if (missing.length > 0 && missing.length < OIDC_VARS.length) {
+        ctx.addIssue({ code: 'custom', path: [missing[0]], message: `OIDC sign-in needs ${OIDC_VARS.join(', ')} together; missing: ${missing.join(', ')}` });
+      }
+    })
+    .safeParse(vars);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Switchyard: invalid environment\n${lines}`);
   }
   return r.data;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+}
+
+/** The generic OIDC provider, or null when it is not configured (no provider, no button). */
+export function oidcConfig(e: Env = env()): OidcConfig | null {
+  if (!e.SWITCHYARD_OIDC_ISSUER || !e.SWITCHYARD_OIDC_CLIENT_ID || !e.SWITCHYARD_OIDC_CLIENT_SECRET) return null;
+  return { issuer: e.SWITCHYARD_OIDC_ISSUER, clientId: e.SWITCHYARD_OIDC_CLIENT_ID, clientSecret: e.SWITCHYARD_OIDC_CLIENT_SECRET, name: e.SWITCHYARD_OIDC_NAME };
 }
 
 /** The configured public origin (scheme://host:port) of the app. */

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
-import { env } from '@/lib/env';
+import { cookies } from 'next/headers';
+import { env, oidcConfig } from '@/lib/env';
 import { signInErrorMessage } from './messages';
 import { SignInForm } from './sign-in-form';
 
@@ -19,11 +20,25 @@ const DEMO_ACCOUNTS: [string, string][] = [
 ];
 export const dynamic = 'force-dynamic';
 
+/**
+ * next-auth's CSRF token (double-submit: the cookie holds `token|hash`), when the browser already
+ * has one, so the SSO button also works as a plain form post before hydration. Without it, that
+ * post comes back here with the cookie set and the second click goes through.
+ */
+async function nextAuthCsrfToken(): Promise<string | null> {
+  const jar = await cookies();
+  const raw = jar.get('__Host-next-auth.csrf-token')?.value ?? jar.get('next-auth.csrf-token')?.value;
+  const token = raw ? decodeURIComponent(raw).split('|')[0] : '';
+  return /^[0-9a-f]{64}$/.test(token) ? token : null;
+}
+
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; retryAfter?: string }> }) {
   const { callbackUrl, error, retryAfter } = await searchParams;
   // only same-site paths: never bounce a signed-in user to another origin
   const next = callbackUrl && callbackUrl.startsWith('/') && !callbackUrl.startsWith('//') ? callbackUrl : '/rollouts';
   const demo = env().SWITCHYARD_SEED_DEMO === '1';
+  const oidc = oidcConfig();
+  const sso = oidc ? { name: oidc.name, csrfToken: await nextAuthCsrfToken() } : null;
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">
@@ -34,7 +49,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             <p className="text-sm text-slate-600">Phased migrations, on the record.</p>
           </div>
         </div>
-        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error, Number(retryAfter) || null)} />
+        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error, Number(retryAfter) || null)} sso={sso} />
         {demo && (
           <div className="mt-6 rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">
             <p className="font-medium text-slate-800">Demo accounts (password <code className="font-mono">switchyard</code>)</p>

@@ -128,7 +128,12 @@ export function UsersManager({ users, currentUserId }: { users: UserView[]; curr
                     </td>
                     <td className="px-3 py-2 text-xs">
                       {u.disabled ? <Badge tone="amber">disabled</Badge> : <Badge tone="green">active</Badge>}
-                      {!u.hasPassword && <div className="mt-0.5 text-slate-600">no password</div>}
+                      {u.oidc && (
+                        <Badge tone="indigo" className="ml-1" title="Signs in through the identity provider (single sign-on)" data-testid="sso-marker">
+                          SSO
+                        </Badge>
+                      )}
+                      {!u.hasPassword && !u.oidc && <div className="mt-0.5 text-slate-600">no password</div>}
                     </td>
                     <td className="px-3 py-2 text-xs">
                       <TimeAgo at={u.createdAt} />
