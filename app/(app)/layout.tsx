@@ -13,6 +13,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: '/environments', label: 'Environments' },
     ...(can(actor, 'token.manage') ? [{ href: '/settings/tokens', label: 'API tokens' }] : []),
     ...(can(actor, 'user.manage') ? [{ href: '/settings/users', label: 'Users' }] : []),
+    ...(can(actor, 'webhook.manage') ? [{ href: '/settings/webhooks', label: 'Webhooks' }] : []),
     ...(can(actor, 'security.read') ? [{ href: '/settings/security', label: 'Security log' }] : []),
   ];
   return (

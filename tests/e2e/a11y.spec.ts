@@ -16,6 +16,7 @@ const PAGES: { path: string; as: DemoRole | null; name: string }[] = [
   { path: '/settings/tokens', as: 'admin', name: 'tokens' },
   { path: '/settings/security', as: 'admin', name: 'security-log' },
   { path: '/settings/users', as: 'admin', name: 'users' },
+  { path: '/settings/webhooks', as: 'admin', name: 'webhooks' },
   { path: '/rollouts/no-such-rollout', as: 'viewer', name: 'not-found' },
   { path: '/inbox', as: 'approver', name: 'inbox' },
   { path: '/inbox', as: 'viewer', name: 'inbox-empty' },

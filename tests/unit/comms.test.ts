@@ -175,6 +175,15 @@ describe('dueAt', () => {
   });
 });
 
+describe('docs/plan-format.md', () => {
+  it('its variables table lists exactly the variables a template may use', () => {
+    const doc = readFileSync(new URL('../../docs/plan-format.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('**Template variables.**'), doc.indexOf('### `decisions[]`'));
+    const documented = [...table.matchAll(/^\| `\{\{([^}]+)\}\}` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...COMMS_VARIABLE_NAMES].sort());
+  });
+});
+
 describe('plans: comms templates are checked', () => {
   const plan = (comms: unknown[]) => ({
     key: 'comms',
