@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 import { E2E_ADMIN_TOKEN, FLAGS_PORT, PORT } from './tests/e2e/env';
+import { OIDC_APP_ENV, OIDC_ISSUER, OIDC_PROVIDER_ENV } from './tests/support/oidc';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
@@ -30,18 +31,31 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
-    command: 'node tests/e2e/serve.mjs',
-    url: `http://localhost:${PORT}/api/health`,
-    timeout: 600_000,
-    reuseExistingServer: false,
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
-    stdout: 'pipe',
-    env: {
-      PORT: String(PORT),
-      FLAGS_PORT: String(FLAGS_PORT),
-      SWITCHYARD_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
-      FLAGS_PUBLIC_URL: `http://localhost:${FLAGS_PORT}`,
+  webServer: [
+    {
+      // a real OpenID provider for tests/e2e/oidc.spec.ts; started first, the app discovers it
+      command: 'node tests/support/oidc-provider.mjs',
+      url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: OIDC_PROVIDER_ENV,
     },
-  },
+    {
+      command: 'node tests/e2e/serve.mjs',
+      url: `http://localhost:${PORT}/api/health`,
+      timeout: 600_000,
+      reuseExistingServer: false,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
+      stdout: 'pipe',
+      env: {
+        PORT: String(PORT),
+        FLAGS_PORT: String(FLAGS_PORT),
+        SWITCHYARD_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
+        FLAGS_PUBLIC_URL: `http://localhost:${FLAGS_PORT}`,
+        // the sign-in page shows "Sign in with Test IdP"; the other specs sign in with passwords
+        ...OIDC_APP_ENV,
+      },
+    },
+  ],
 });

@@ -46,7 +46,10 @@ export const oidcSubjectOf = (i: Pick<TOidcIdentitySchema, 'issuer' | 'subject'>
 
 const USER = { id: true, email: true, name: true, disabledAt: true, oidcSubject: true } as const;
 
-export async function signInWithOidc(identity: TOidcIdentitySchema, info: RequestInfo, requestId?: string): Promise<SignedIn & { created: boolean; linked: boolean }> {
+export async function signInWithOidc(input: TOidcIdentitySchema, info: RequestInfo, requestId?: string): Promise<SignedIn & { created: boolean; linked: boolean }> {
+  // emails are stored lower-case everywhere; a caller that skipped the schema must not make a
+  // second account out of "Ada@…"
+  const identity = { ...input, email: input.email?.trim().toLowerCase() || undefined };
   const oidcSubject = oidcSubjectOf(identity);
   const account = identity.email ?? oidcSubject;
   try {
