@@ -8,6 +8,8 @@ import { ZCreateEnvironmentSchema } from './services/create-environment';
 import { ZCreateTokenSchema } from './services/create-token';
 import { ZCreateUserSchema } from './services/create-user';
 import { ZUpdateUserSchema } from './services/update-user';
+import { ZCreateWebhookSchema } from './services/create-webhook';
+import { ZUpdateWebhookSchema } from './services/update-webhook';
 import { ZTransitionSchema } from './services/transition-rollout';
 import { ZTickChecklistSchema } from './services/tick-checklist-item';
 import { ZRecordSignoffSchema } from './services/record-signoff';
@@ -165,6 +167,15 @@ export function openApiDocument(): Record<string, unknown> {
             ...authErrors,
             '404': problem('No such rollout'),
           },
+        },
+      },
+      '/api/v1/rollouts/{key}/messages': {
+        get: {
+          summary: 'What the rollout said: its messages (comms, transition, red_flag), newest first, each with every webhook delivery and its attempt log',
+          description:
+            'Messages are written in the transaction of the transition or red-flag trip that produced them (kept even without webhooks). A delivery is `pending` until its message is due, `queued` while the worker sends and retries it, then `delivered`, `failed` (after the retry limit; `lastError` says why) or `skipped` (a scheduled message whose phase entry is over, or a webhook disabled before it was sent; `lastError` says why). docs/decisions/0007-communication.md.',
+          parameters: [keyParam],
+          responses: { '200': { description: 'the messages', content: { 'application/json': { schema: { type: 'object', required: ['key', 'messages'], properties: { key: { type: 'string' }, messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } } } } } } }, ...authErrors, '404': problem('No such rollout') },
         },
       },
       '/api/v1/rollouts/{key}/timeline': {
@@ -411,6 +422,32 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/webhooks': {
+        get: {
+          summary: 'List webhooks (admin); never a secret (`hasSecret` says whether one is set)',
+          responses: { '200': { description: 'webhooks', content: { 'application/json': { schema: { type: 'object', required: ['webhooks'], properties: { webhooks: { type: 'array', items: { $ref: '#/components/schemas/Webhook' } } } } } } }, ...authErrors },
+        },
+        post: {
+          summary: 'Add a webhook (admin): `slack` posts {"text": message}; `generic` posts a JSON event signed with HMAC-SHA256 (X-Switchyard-Signature). Audited as webhook.create.',
+          description:
+            '`url`: http or https, no credentials. `secret` (generic only, 16+ printable characters): omitted, one is generated and returned once as `secret` in this response, never again. `audiences` (comms audiences) and `events` (comms, transition, red_flag): empty = all.',
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZCreateWebhookSchema) } } },
+          responses: { '201': ok('created (with `secret` once if generated)', 'Webhook'), '400': problem('Bad body; `errors` names each field (url scheme, credentials, format, secret…)'), ...authErrors, '409': problem('The name is taken'), ...bodyErrors },
+        },
+      },
+      '/api/v1/webhooks/{id}': {
+        patch: {
+          summary: 'Change a webhook (admin): name, url, format, secret, audiences, events, disabled. One audit row (webhook.update, webhook.disable or webhook.enable). A disabled webhook gets no new deliveries; its pending ones are skipped.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: js(ZUpdateWebhookSchema) } } },
+          responses: { '200': ok('the webhook after the change (with `secret` once if one was generated: slack → generic)', 'Webhook'), '400': problem('Bad body or id; `errors` names each field'), ...authErrors, '404': problem('No such webhook'), '409': problem('The name is taken'), ...bodyErrors },
+        },
+        delete: {
+          summary: 'Delete a webhook (admin) that has no deliveries; one with deliveries is part of the rollouts\' delivery log: disable it instead (409). Audited as webhook.delete.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { '200': ok('the deleted webhook', 'Webhook'), '400': problem('Not a webhook id'), ...authErrors, '404': problem('No such webhook'), '409': problem('It has deliveries: disable it instead') },
+        },
+      },
       '/api/v1/environments': {
         get: { summary: 'List environments', responses: { '200': { description: 'environments' }, ...authErrors } },
         post: {
@@ -479,6 +516,57 @@ export function openApiDocument(): Record<string, unknown> {
             hasPassword: { type: 'boolean', description: 'false: created without a password; cannot sign in until one is set' },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Webhook: {
+          type: 'object',
+          required: ['id', 'name', 'url', 'format', 'audiences', 'events', 'hasSecret', 'disabled', 'disabledAt', 'createdAt', 'updatedAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            url: { type: 'string' },
+            format: { type: 'string', enum: ['slack', 'generic'] },
+            audiences: { type: 'array', items: { type: 'string' }, description: 'comms audiences it receives; empty = all' },
+            events: { type: 'array', items: { type: 'string', enum: ['comms', 'transition', 'red_flag'] }, description: 'message kinds it receives; empty = all' },
+            hasSecret: { type: 'boolean' },
+            secret: { type: 'string', description: 'only in the response that generated it' },
+            disabled: { type: 'boolean' },
+            disabledAt: { type: ['string', 'null'], format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Message: {
+          type: 'object',
+          required: ['id', 'kind', 'phaseKey', 'audience', 'when', 'body', 'scheduledAt', 'createdAt', 'deliveries'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            kind: { type: 'string', enum: ['comms', 'transition', 'red_flag'] },
+            phaseKey: { type: 'string' },
+            audience: { type: ['string', 'null'] },
+            when: { type: ['string', 'null'], enum: ['before', 'after', null] },
+            position: { type: ['integer', 'null'], description: "index of the template in the phase's comms" },
+            body: { type: 'string' },
+            scheduledAt: { type: 'string', format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            auditEventId: { type: ['string', 'null'] },
+            deliveries: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'webhook', 'status', 'attempts', 'lastStatus', 'lastError', 'attemptLog'],
+                properties: {
+                  id: { type: 'string', format: 'uuid' },
+                  webhook: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' }, format: { type: 'string' }, disabled: { type: 'boolean' } } },
+                  status: { type: 'string', enum: ['pending', 'queued', 'delivered', 'failed', 'skipped'] },
+                  attempts: { type: 'integer' },
+                  lastStatus: { type: ['integer', 'null'] },
+                  lastError: { type: ['string', 'null'] },
+                  deliveredAt: { type: ['string', 'null'], format: 'date-time' },
+                  attemptLog: { type: 'array', items: { type: 'object', required: ['attempt', 'statusCode', 'error', 'durationMs', 'at'] } },
+                },
+              },
+            },
           },
         },
         Readiness: {

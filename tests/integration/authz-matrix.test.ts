@@ -114,6 +114,12 @@ const EXPECTED_ROUTES: Record<string, { row: Row; tokenRow?: Row; fixture?: () =
   'POST /api/v1/users': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { email: `${uniq('new')}@matrix.test`, name: 'Matrix person', role: 'viewer', signoffRoles: ['QA'] } }) },
   'GET /api/v1/users/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimUser() } }) },
   'PATCH /api/v1/users/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimUser() }, body: { role: 'approver', signoffRoles: ['Security'], disabled: true } }) },
+  // webhooks (issue 9): admins manage them; readers read a rollout's messages and delivery log
+  'GET /api/v1/webhooks': { row: ADMIN_ONLY(200) },
+  'POST /api/v1/webhooks': { row: ADMIN_ONLY(201), fixture: async () => ({ body: { name: uniq('hook'), url: 'https://hooks.matrix.test/in', format: 'generic', audiences: ['Engineering'], events: ['comms'] } }) },
+  'PATCH /api/v1/webhooks/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimWebhook() }, body: { disabled: true, audiences: [] } }) },
+  'DELETE /api/v1/webhooks/{id}': { row: ADMIN_ONLY(200), fixture: async () => ({ params: { id: await victimWebhook() } }) },
+  'GET /api/v1/rollouts/{key}/messages': { row: READ, fixture: async () => ({ params: { key: await draftRollout() } }) },
 };
 
 const SESSION_ONLY = (row: Omit<Row, 'flags'>): Row => ({ ...row, flags: 401 });
@@ -166,6 +172,18 @@ const EXPECTED_ACTIONS: Record<string, { row: Row; input: () => Promise<unknown[
     row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
     input: async () => [await victimUser(), { role: 'admin', disabled: true }],
   },
+  'lib/actions/webhooks.ts#createWebhookAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
+    input: async () => [{ name: uniq('hook'), url: 'https://hooks.matrix.test/in', format: 'slack', audiences: [], events: [] }],
+  },
+  'lib/actions/webhooks.ts#updateWebhookAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
+    input: async () => [{ id: await victimWebhook(), disabled: true, events: ['transition'] }],
+  },
+  'lib/actions/webhooks.ts#deleteWebhookAction': {
+    row: SESSION_ONLY({ anonymous: 401, viewer: 403, engineer: 403, approver: 403, admin: 200 }),
+    input: async () => [{ id: await victimWebhook() }],
+  },
   // sign-out always ends in a redirect to the sign-in page (there is nothing to refuse)
   'lib/actions/session.ts#signOutAction': {
     row: { anonymous: 'redirect', viewer: 'redirect', engineer: 'redirect', approver: 'redirect', admin: 'redirect', flags: 'redirect' },
@@ -217,6 +235,11 @@ async function victimUser(): Promise<string> {
   return (await prisma().user.create({ data: { email: `${uniq('victim')}@matrix.test`, name: 'Victim', role: 'viewer', passwordHash: 'none$matrix' } })).id;
 }
 
+/** a fresh webhook for the webhook rows to change or delete */
+async function victimWebhook(): Promise<string> {
+  return (await prisma().webhook.create({ data: { name: uniq('victim-hook'), url: 'https://hooks.matrix.test/victim', format: 'generic', secret: 'matrix-secret-0123456789' } })).id;
+}
+
 async function draftRollout(): Promise<string> {
   const r = await createRollout(SYSTEM_ACTOR, marketScanPlan().plan, { requestId: 'matrix' });
   return r.key;
@@ -241,7 +264,7 @@ async function gatedRollout({ signed = false } = {}): Promise<string> {
 /** counts of every domain table: a refused call must leave them all unchanged */
 async function domainCounts() {
   const db = prisma();
-  const [rollouts, flags, phases, flagValues, audit, tokensN, envs, users_, maxVersion, checklist, signoffs] = await Promise.all([
+  const [rollouts, flags, phases, flagValues, audit, tokensN, envs, users_, maxVersion, checklist, signoffs, webhooks, enabledWebhooks, messages] = await Promise.all([
     db.rollout.count(),
     db.flag.count(),
     db.phase.count(),
@@ -253,8 +276,11 @@ async function domainCounts() {
     db.rollout.aggregate({ _sum: { version: true } }),
     db.checklistItem.count(),
     db.signoff.count({ where: { withdrawnAt: null } }),
+    db.webhook.count(),
+    db.webhook.count({ where: { disabledAt: null } }),
+    db.message.count(),
   ]);
-  return { rollouts, flags, phases, flagValues, audit, tokens: tokensN, envs, users: users_, versions: maxVersion._sum.version ?? 0, checklist, signoffs };
+  return { rollouts, flags, phases, flagValues, audit, tokens: tokensN, envs, users: users_, versions: maxVersion._sum.version ?? 0, checklist, signoffs, webhooks, enabledWebhooks, messages };
 }
 
 async function callRoute(handler: Handler, id: string, who: Who, via: 'token' | 'session', fx: Fixture, subrequest: boolean): Promise<Response> {
