@@ -17,7 +17,7 @@ test('engineer: sign in, start market-scan into dual, see the flag and the audit
   await expect(page).toHaveURL(/\/signin/);
   await page.getByLabel('Email').fill('engineer@switchyard.local');
   await page.getByLabel('Password').fill('switchyard');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Rollouts' })).toBeVisible();
   await expect(page.getByTestId('current-user')).toContainText('engineer');
   for (const name of ['Market scan engine V2', 'Marketplace V2 migration', 'Matching engine V1', 'Deal-type awareness', 'Assignment pipeline V3']) {

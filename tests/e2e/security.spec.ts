@@ -15,7 +15,7 @@ test('without JavaScript the sign-in form POSTs: the password is never in a URL,
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Frollouts%2Fmarket-scan-v2/);
   await page.getByLabel('Email').fill('viewer@switchyard.local');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/rollouts/market-scan-v2`);
   await expect(page.getByRole('heading', { name: 'Market scan engine V2' })).toBeVisible();
   expect(urls.some((u) => u.startsWith(`POST ${BASE_URL}/api/session`))).toBe(true);
@@ -30,16 +30,16 @@ test('with JavaScript: a deep link comes back after sign-in; a rate-limited acco
   for (let i = 0; i < 5; i++) {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(`wrong-${i}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.locator('form').getByRole('alert')).toHaveText('Sign-in failed. Check your email and password.');
   }
   await page.getByLabel('Password').fill('wrong-again');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.locator('form').getByRole('alert')).toHaveText(/Too many failed sign-ins\. Try again in \d+ (seconds|minutes)\./);
   await shot(page, 'sec-01-rate-limited');
   await page.getByLabel('Email').fill('engineer@switchyard.local');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/environments`);
   await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
 });
