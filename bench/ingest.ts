@@ -1,6 +1,8 @@
 // Evidence: ingest rate and dashboard/criteria query times (issue 8, "Proof").
-// - ingest: POST-equivalent batches of 1,000 samples through the ingest service (validation,
-//   raw rows, minute rollups, one transaction each); target ≥ 20,000 samples/s.
+// - ingest: POST-equivalent batches of 1,000 samples through the ingest service in-process (no
+//   HTTP: validation, raw rows, rollups, one statement each), PUSHERS (4) at a time as a fleet of
+//   collectors would push; target ≥ 20,000 samples/s. Also printed: batch latency p50/p95, and
+//   the rate of one pusher alone (the first SOLO batches of each size, one at a time).
 // - queries at 10k / 100k / 1M samples in one rollout (two metrics × two arms, spread over the
 //   same 3 days — more traffic, same time range): a criterion's 24 h window, both arms for a
 //   relative criterion, the 24 h series at 5 min, the 3-day series at 1 h, the comparisons'
@@ -20,6 +22,8 @@ const SIZES = (process.env.SIZES ?? (smoke ? '2000,20000' : '10000,100000,100000
 const BATCH = 1000;
 const SPAN_MS = 3 * 86_400_000;
 const QUERY_RUNS = smoke ? 5 : 15;
+const PUSHERS = Number(process.env.PUSHERS ?? 4);
+const SOLO = Number(process.env.SOLO ?? (smoke ? 2 : 50));
 
 const metrics = [{ key: 'error_rate', unit: '%', better: 'lower' }, { key: 'scan_time', unit: 's', better: 'lower' }];
 const plan = (key: string) => ({
@@ -92,6 +96,36 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return percentile(xs.sort((a, b) => a - b), 50);
 }
 
+/** Pushes `all` with SOLO batches one at a time first, then PUSHERS at a time. */
+async function push(all: Iterable<unknown[]>, send: (b: unknown[]) => Promise<unknown>) {
+  const it = all[Symbol.iterator]();
+  const lat: number[] = [];
+  const one = async (b: unknown[]) => {
+    const t = performance.now();
+    await send(b);
+    lat.push(performance.now() - t);
+    return b.length;
+  };
+  let t = performance.now();
+  let solo = 0;
+  for (let i = 0; i < SOLO; i++) {
+    const r = it.next();
+    if (r.done) break;
+    solo += await one(r.value);
+  }
+  const soloRate = solo / ((performance.now() - t) / 1000);
+  t = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: PUSHERS }, async () => {
+      for (let r = it.next(); !r.done; r = it.next()) n += await one(r.value);
+    }),
+  );
+  const rate = n / ((performance.now() - t) / 1000);
+  const sorted = lat.slice(SOLO).sort((a, b) => a - b);
+  return { rate: n ? rate : soloRate, soloRate, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
 async function main() {
   const db = await benchDatabase('switchyard_bench_ingest');
   // the services read settings through env(), which needs DATABASE_URL (the embedded one when unset)
@@ -105,28 +139,20 @@ async function main() {
     const results: { size: number; q: Record<string, number> }[] = [];
     let ingestRate = 0;
     let comparisonRate = 0;
+    let lastIngest = { rate: 0, soloRate: 0, p50: 0, p95: 0 };
     for (const [i, size] of SIZES.entries()) {
       const key = `bench-evidence-${size}`;
       await createRollout(SYSTEM_ACTOR, plan(key));
       const r = await prisma.rollout.update({ where: { key }, data: { plan: { ...plan(key), metrics } } });
-      let t = performance.now();
-      let n = 0;
-      for (const b of batches(size, now, i + 1)) {
-        await ingestMetrics(SYSTEM_ACTOR, { key, items: b });
-        n += b.length;
-      }
-      const rate = n / ((performance.now() - t) / 1000);
+      const ing = await push(batches(size, now, i + 1), (items) => ingestMetrics(SYSTEM_ACTOR, { key, items }));
+      const rate = ing.rate;
       // comparisons: a tenth as many
-      t = performance.now();
-      let m = 0;
-      for (const b of comparisonBatches(Math.max(BATCH, size / 10), now, i + 7)) {
-        await ingestComparisons(SYSTEM_ACTOR, { key, items: b });
-        m += b.length;
-      }
-      const crate = m / ((performance.now() - t) / 1000);
+      const cmp = await push(comparisonBatches(Math.max(BATCH, size / 10), now, i + 7), (items) => ingestComparisons(SYSTEM_ACTOR, { key, items }));
+      const crate = cmp.rate;
       if (i === SIZES.length - 1) {
         ingestRate = rate;
         comparisonRate = crate;
+        lastIngest = ing;
       }
       await prisma.$executeRawUnsafe('ANALYZE metric_buckets; ANALYZE comparison_buckets');
       const to = new Date(now);
@@ -141,13 +167,14 @@ async function main() {
         'comparisons series 3d @ 1h': await time(() => comparisonSeries(prisma, { rolloutId: r.id, from: start, to }, 3600)),
       };
       results.push({ size, q });
-      lines.push(`${size.toLocaleString('en-US').padStart(9)} samples: ingest ${Math.round(rate).toLocaleString('en-US')} samples/s, comparisons ${Math.round(crate).toLocaleString('en-US')}/s; ` +
+      const f = (x: number) => Math.round(x).toLocaleString('en-US');
+      lines.push(`${size.toLocaleString('en-US').padStart(9)} samples: ingest ${f(rate)} samples/s (one pusher: ${f(ing.soloRate)}; batch p50 ${ing.p50.toFixed(1)} ms, p95 ${ing.p95.toFixed(1)} ms), comparisons ${f(crate)}/s; ` +
         Object.entries(q).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', '));
     }
-    console.log(`# evidence ingest bench — ${new Date().toISOString().slice(0, 10)}: batches of ${BATCH}, sizes ${SIZES.join(' / ')}, ${db.server}, node ${process.version}, query times are medians of ${QUERY_RUNS}`);
+    console.log(`# evidence ingest bench — ${new Date().toISOString().slice(0, 10)}: batches of ${BATCH}, ${PUSHERS} pushers, sizes ${SIZES.join(' / ')}, ${db.server}, node ${process.version}, query times are medians of ${QUERY_RUNS}`);
     for (const l of lines) console.log(l);
     const pass = (cond: boolean) => (cond ? 'PASS' : ((ok = false), 'MISS'));
-    console.log(`${pass(ingestRate >= 20_000)} ingest ≥ 20,000 samples/s in batches of 1,000: ${Math.round(ingestRate).toLocaleString('en-US')} samples/s (comparisons: ${Math.round(comparisonRate).toLocaleString('en-US')}/s)`);
+    console.log(`${pass(ingestRate >= 20_000)} ingest ≥ 20,000 samples/s in batches of 1,000: ${Math.round(ingestRate).toLocaleString('en-US')} samples/s with ${PUSHERS} pushers, batch p50 ${lastIngest.p50.toFixed(1)} ms / p95 ${lastIngest.p95.toFixed(1)} ms (one pusher: ${Math.round(lastIngest.soloRate).toLocaleString('en-US')}; comparisons: ${Math.round(comparisonRate).toLocaleString('en-US')}/s)`);
     const first = results[0];
     const last = results[results.length - 1];
     for (const name of Object.keys(last.q)) {

@@ -113,10 +113,22 @@ export interface BatchRollout {
   plan: unknown;
 }
 
+/** What a write step gets to build its part of the batch's one statement. */
+export interface BatchStatement {
+  /** adds a parameter, returns its placeholder (`$7`) */
+  param: (value: unknown) => string;
+  /** a boolean SQL expression: false when another request already claimed the Idempotency-Key */
+  go: string;
+}
+
 /**
- * Runs one batch: authorize, scope, load the rollout, replay a stored response for a known
- * Idempotency-Key (409 for another body under it), else `validate` (which throws the 400) and
- * `write`, and store the key with the response — all in one transaction.
+ * Runs one batch: authorize, scope, load the rollout (and the stored response of a known
+ * Idempotency-Key: replayed, or 409 for another body under it), `validate` (which throws the 400),
+ * then ONE statement — the key's claim and the `write` step's CTEs (raw rows, bucket upserts).
+ * One statement is one transaction (all or nothing) without the round trips of an interactive
+ * one: BEGIN, each statement and COMMIT through Prisma cost ~1.5 ms apiece, a fifth of a batch.
+ * A concurrent first attempt with the same key makes the claim wait for it, then find the key
+ * taken: the write CTEs (guarded by `go`) insert nothing and the stored response is replayed.
  */
 export async function runEvidenceBatch<P, R>(
   actor: Actor,
@@ -124,52 +136,59 @@ export async function runEvidenceBatch<P, R>(
   input: EvidenceBatchInput<unknown[]>,
   steps: {
     validate: (rollout: BatchRollout, now: Date) => { parsed: P; response: R };
-    write: (tx: Tx, rollout: BatchRollout, parsed: P) => Promise<void>;
+    /** `name AS (…)` CTEs, each writing only `WHERE ${go}`; $1 is the rollout id */
+    write: (rollout: BatchRollout, parsed: P, q: BatchStatement) => string[];
   },
 ): Promise<EvidenceBatchResult<R>> {
   authorize(actor, 'evidence.write');
   const idemKey = checkIdempotencyKey(input.idempotencyKey);
   const keyProblem = input.key.length > LIMITS.paramLength ? `longer than ${LIMITS.paramLength} characters` : textProblem(input.key);
   if (keyProblem) throw badRequest(`key: ${keyProblem}`, { errors: [{ path: 'key', message: keyProblem }] });
-  await assertRolloutInScope(prisma(), actor, input.key);
+  const db = prisma();
+  await assertRolloutInScope(db, actor, input.key);
   const now = input.now ?? new Date();
   const hash = idemKey ? bodyHash({ [scope === 'metrics' ? 'samples' : 'results']: input.items }) : '';
 
-  return prisma().$transaction(
-    async (tx) => {
-      const rollout = await tx.rollout.findUnique({ where: { key: input.key }, select: { id: true, key: true, plan: true } });
-      if (!rollout) throw notFound(`no rollout with key "${input.key}"`);
+  // the rollout and, with a key, what was stored under it: one round trip
+  const [found] = await db.$queryRaw<{ id: string; key: string; plan: unknown; body_hash: string | null; status: number | null; response: unknown }[]>`
+    SELECT r.id::text AS id, r.key, r.plan, k.body_hash, k.status, k.response
+    FROM rollouts r
+    LEFT JOIN evidence_idempotency_keys k ON k.rollout_id = r.id AND k.scope = ${scope} AND k.key = ${idemKey ?? ''}
+    WHERE r.key = ${input.key}`;
+  if (!found) throw notFound(`no rollout with key "${input.key}"`);
+  const rollout: BatchRollout = { id: found.id, key: found.key, plan: found.plan };
 
-      const replay = async (): Promise<EvidenceBatchResult<R> | null> => {
-        const prev = await tx.evidenceIdempotencyKey.findUnique({ where: { rolloutId_scope_key: { rolloutId: rollout.id, scope, key: idemKey! } } });
-        if (!prev) return null;
-        if (prev.bodyHash !== hash) {
-          throw conflict(`Idempotency-Key "${idemKey}" was already used for a different ${scope} batch on rollout "${rollout.key}"; use a new key for a new batch`);
-        }
-        return { status: prev.status, body: prev.response as R, replayed: true };
-      };
-      if (idemKey) {
-        const r = await replay();
-        if (r) return r;
-      }
+  const replay = (prev: { bodyHash: string; status: number; response: unknown }): EvidenceBatchResult<R> => {
+    if (prev.bodyHash !== hash) {
+      throw conflict(`Idempotency-Key "${idemKey}" was already used for a different ${scope} batch on rollout "${rollout.key}"; use a new key for a new batch`);
+    }
+    return { status: prev.status, body: prev.response as R, replayed: true };
+  };
+  if (idemKey && found.body_hash !== null) return replay({ bodyHash: found.body_hash, status: found.status!, response: found.response });
 
-      const { parsed, response } = steps.validate(rollout, now);
+  const { parsed, response } = steps.validate(rollout, now);
 
-      if (idemKey) {
-        // a concurrent first attempt with the same key: this waits for it, then replays it
-        const inserted = await tx.$executeRaw`
-          INSERT INTO evidence_idempotency_keys (rollout_id, scope, key, body_hash, status, response)
-          VALUES (${rollout.id}::uuid, ${scope}, ${idemKey}, ${hash}, 201, ${JSON.stringify(response)}::jsonb)
-          ON CONFLICT DO NOTHING`;
-        if (inserted === 0) {
-          const r = await replay();
-          if (r) return r;
-        }
-      }
-      await steps.write(tx, rollout, parsed);
-      return { status: 201, body: response, replayed: false };
-    },
-    { timeout: 30_000, maxWait: 5_000 },
+  const params: unknown[] = [rollout.id, scope, idemKey ?? '', hash, JSON.stringify(response), idemKey !== null];
+  const q: BatchStatement = {
+    param: (value) => `$${params.push(value)}`,
+    go: '(SELECT ok FROM go)',
+  };
+  const ctes = steps.write(rollout, parsed, q);
+  const [{ ok }] = await db.$queryRawUnsafe<{ ok: boolean }[]>(
+    `WITH claim AS (
+       INSERT INTO evidence_idempotency_keys (rollout_id, scope, key, body_hash, status, response)
+       SELECT $1::uuid, $2, $3, $4, 201, $5::jsonb WHERE $6::boolean
+       ON CONFLICT DO NOTHING RETURNING 1),
+     go AS (SELECT NOT $6::boolean OR EXISTS (SELECT 1 FROM claim) AS ok),
+     ${ctes.join(',\n     ')}
+     SELECT ok FROM go`,
+    ...params,
   );
+  if (!ok) {
+    const prev = await db.evidenceIdempotencyKey.findUnique({ where: { rolloutId_scope_key: { rolloutId: rollout.id, scope, key: idemKey! } } });
+    // the claim lost to a batch that has committed since (a rolled-back one leaves no row and no conflict)
+    if (prev) return replay(prev);
+    throw conflict(`Idempotency-Key "${idemKey}" is being used by another request right now; retry`);
+  }
+  return { status: 201, body: response, replayed: false };
 }
-

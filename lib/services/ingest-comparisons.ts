@@ -5,7 +5,6 @@
 // diff-% sketch; see lib/domain/evidence.ts) written in one transaction, two multi-row statements.
 import { z } from 'zod';
 import type { Actor } from '../auth/actor';
-import type { Tx } from '../db';
 import { mergeComparisonBuckets, rollUpComparisons, type ComparisonBucket, type ComparisonResult } from '../domain/evidence';
 import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
 import { formatBytes, formatCount, LIMITS } from '../limits';
@@ -17,6 +16,7 @@ import {
   runEvidenceBatch,
   type EvidenceBatchInput,
   type EvidenceBatchResult,
+  type BatchStatement,
   type ItemError,
 } from './evidence-batch';
 
@@ -75,7 +75,7 @@ export interface IngestedComparisons {
 }
 
 export async function ingestComparisons(actor: Actor, input: EvidenceBatchInput<unknown[]>): Promise<EvidenceBatchResult<IngestedComparisons>> {
-  return runEvidenceBatch<ComparisonResult[], IngestedComparisons>(actor, 'comparisons', input, {
+  return runEvidenceBatch<{ results: ComparisonResult[]; minutes: ComparisonBucket[] }, IngestedComparisons>(actor, 'comparisons', input, {
     validate: (rollout, now) => {
       const errors: ItemError[] = [];
       const results: ComparisonResult[] = [];
@@ -92,22 +92,24 @@ export async function ingestComparisons(actor: Actor, input: EvidenceBatchInput<
       });
       if (errors.length) batchRefused('results', errors);
       const times = results.map((x) => x.at.getTime());
+      const minutes = rollUpComparisons(results);
       return {
-        parsed: results,
+        parsed: { results, minutes },
         response: {
           rollout: rollout.key,
           accepted: results.length,
-          buckets: rollUpComparisons(results).length,
+          buckets: minutes.length,
           from: new Date(Math.min(...times)).toISOString(),
           to: new Date(Math.max(...times)).toISOString(),
         },
       };
     },
-    write: async (tx, rollout, results) => writeComparisons(tx, rollout.id, results),
+    write: (_rollout, { results, minutes }, q) => writeComparisons(q, results, minutes),
   });
 }
 
-async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonResult[]): Promise<void> {
+/** The batch's two writes, as CTEs of its one statement ($1: the rollout id). */
+function writeComparisons(q: BatchStatement, results: ComparisonResult[], minutes: ComparisonBucket[]): string[] {
   const rows = results.map((r) => ({
     ref: r.ref ?? null,
     t: r.at.toISOString(),
@@ -117,14 +119,6 @@ async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonRe
     cat: r.category ?? null,
     f: r.fields === undefined ? null : r.fields,
   }));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO comparisons (rollout_id, ref, at, compatible, baseline, candidate, category, fields)
-     SELECT $1::uuid, r.ref, r.t, r.ok, r.b, r.c, r.cat, r.f
-     FROM json_to_recordset($2::json) AS r(ref text, t timestamptz, ok boolean, b float8, c float8, cat text, f jsonb)`,
-    rolloutId,
-    JSON.stringify(rows),
-  );
-  const minutes = rollUpComparisons(results);
   const levels = ROLLUP_LEVELS.map((level) => {
     if (level === 60) return minutes.map((b) => ({ ...b, resolution: level }));
     const coarse = new Map<number, ComparisonBucket>();
@@ -144,18 +138,24 @@ async function writeComparisons(tx: Tx, rolloutId: string, results: ComparisonRe
     num: b.numeric,
     cats: b.categories,
   }));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO comparison_buckets AS b (rollout_id, resolution, start, n, compatible_true, compatible_false, numeric, categories)
-     SELECT $1::uuid, r.r, r.s, r.n, r.ct, r.cf, r.num, r.cats
-     FROM json_to_recordset($2::json) AS r(r int, s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
-     ORDER BY r.r, r.s
-     ON CONFLICT (rollout_id, resolution, start) DO UPDATE SET
-       n = b.n + EXCLUDED.n,
-       compatible_true = b.compatible_true + EXCLUDED.compatible_true,
-       compatible_false = b.compatible_false + EXCLUDED.compatible_false,
-       numeric = evidence_merge_sketch(b.numeric, EXCLUDED.numeric),
-       categories = evidence_merge_counts(b.categories, EXCLUDED.categories)`,
-    rolloutId,
-    JSON.stringify(buckets),
-  );
+  return [
+    `rows AS (
+       INSERT INTO comparisons (rollout_id, ref, at, compatible, baseline, candidate, category, fields)
+       SELECT $1::uuid, r.ref, r.t, r.ok, r.b, r.c, r.cat, r.f
+       FROM json_to_recordset(${q.param(JSON.stringify(rows))}::json) AS r(ref text, t timestamptz, ok boolean, b float8, c float8, cat text, f jsonb)
+       WHERE ${q.go})`,
+    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock
+    `buckets AS (
+       INSERT INTO comparison_buckets AS b (rollout_id, resolution, start, n, compatible_true, compatible_false, numeric, categories)
+       SELECT $1::uuid, r.r, r.s, r.n, r.ct, r.cf, r.num, r.cats
+       FROM json_to_recordset(${q.param(JSON.stringify(buckets))}::json) AS r(r int, s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
+       WHERE ${q.go}
+       ORDER BY r.r, r.s
+       ON CONFLICT (rollout_id, resolution, start) DO UPDATE SET
+         n = b.n + EXCLUDED.n,
+         compatible_true = b.compatible_true + EXCLUDED.compatible_true,
+         compatible_false = b.compatible_false + EXCLUDED.compatible_false,
+         numeric = evidence_merge_sketch(b.numeric, EXCLUDED.numeric),
+         categories = evidence_merge_counts(b.categories, EXCLUDED.categories))`,
+  ];
 }

@@ -6,9 +6,8 @@
 // sketches merged in SQL (evidence_merge_sketch).
 import { z } from 'zod';
 import type { Actor } from '../auth/actor';
-import type { Tx } from '../db';
-import { ARMS, bucketOf, bucketStart, mergeBuckets, type MetricBucket, type MetricSample } from '../domain/evidence';
-import { addToSketch, emptySketch, mergeSketches } from '../domain/sketch';
+import { ARMS, bucketOf, bucketStart, type MetricBucket, type MetricSample } from '../domain/evidence';
+import { addToSketch, emptySketch, mergeSketches, type SketchData } from '../domain/sketch';
 import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
 import { formatCount } from '../limits';
 import {
@@ -20,6 +19,7 @@ import {
   runEvidenceBatch,
   type EvidenceBatchInput,
   type EvidenceBatchResult,
+  type BatchStatement,
   type ItemError,
 } from './evidence-batch';
 
@@ -105,7 +105,7 @@ export async function ingestMetrics(actor: Actor, input: EvidenceBatchInput<unkn
         },
       };
     },
-    write: async (tx, rollout, { samples, buckets }) => writeMetrics(tx, rollout.id, samples, buckets),
+    write: (_rollout, { samples, buckets }, q) => writeMetrics(q, samples, buckets),
   });
 }
 
@@ -116,7 +116,9 @@ type Keyed = MetricBucket & { metric: string; arm: string; resolution: number };
  * the same minutes merged into 5-minute and hourly buckets), in key order: the upsert takes their
  * row locks in that order (ORDER BY), so concurrent batches cannot deadlock. The minute buckets
  * are accumulated in place (the same sums as lib/domain/evidence.ts rollUp, without a sketch per
- * sample), coarser ones merged with mergeBuckets.
+ * sample); so are the coarser ones, from the minutes in the same order with the same additions
+ * as mergeBuckets — folding with mergeBuckets itself copied the growing hour's sketch for every
+ * minute, which was most of a batch's JavaScript time.
  */
 function bucketsOf(samples: MetricSample[]): Keyed[] {
   const minutes = new Map<string, Keyed>();
@@ -143,22 +145,57 @@ function bucketsOf(samples: MetricSample[]): Keyed[] {
     for (const m of minutes.values()) {
       const start = floorTo(m.start, level);
       const k = `${m.metric}\u0000${m.arm}\u0000${start.getTime()}`;
-      const prev = coarse.get(k);
-      coarse.set(k, { ...(prev ? mergeBuckets(prev, m) : { ...m, sketch: mergeSketches(emptySketch(), m.sketch) }), start, metric: m.metric, arm: m.arm, resolution: level });
+      const b = coarse.get(k);
+      if (!b) {
+        coarse.set(k, { ...m, start, resolution: level, sketch: mergeSketches(emptySketch(), m.sketch) });
+        continue;
+      }
+      b.weight += m.weight;
+      b.n += m.n;
+      b.sum += m.sum;
+      b.sumSq += m.sumSq;
+      b.min = Math.min(b.min, m.min);
+      b.max = Math.max(b.max, m.max);
+      addSketchInto(b.sketch, m.sketch);
     }
     out.push(...coarse.values());
   }
   return out;
 }
 
-async function writeMetrics(tx: Tx, rolloutId: string, samples: MetricSample[], keyed: Keyed[]): Promise<void> {
-  const rows = samples.map((s) => ({ m: s.metric, a: s.arm, v: s.value, c: s.count ?? 1, t: s.at.toISOString() }));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO metric_samples (rollout_id, metric, arm, value, count, at)
-     SELECT $1::uuid, r.m, r.a, r.v, r.c, r.t FROM json_to_recordset($2::json) AS r(m text, a text, v float8, c float8, t timestamptz)`,
-    rolloutId,
-    JSON.stringify(rows),
-  );
+/** `into` += `from`, bin by bin: mergeSketches(into, from) without the copy */
+function addSketchInto(into: SketchData, from: SketchData): void {
+  into.zero += from.zero;
+  for (const k in from.pos) into.pos[k] = (into.pos[k] ?? 0) + from.pos[k];
+  for (const k in from.neg) into.neg[k] = (into.neg[k] ?? 0) + from.neg[k];
+}
+
+/**
+ * The batch's two writes, as CTEs of its one statement ($1: the rollout id). The raw rows go as
+ * typed arrays through unnest — metric and arm as indexes into the batch's few names, `at` as
+ * epoch milliseconds — which Postgres reads about twice as fast as the same rows as JSON objects
+ * with ISO strings. The buckets (a few dozen) stay JSON: their sketches are JSON.
+ */
+function writeMetrics(q: BatchStatement, samples: MetricSample[], keyed: Keyed[]): string[] {
+  const names = new Map<string, number>();
+  const n = samples.length;
+  const mi = new Array<number>(n);
+  const ai = new Array<number>(n);
+  const v = new Array<number>(n);
+  const c = new Array<number>(n);
+  const t = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const s = samples[i];
+    let m = names.get(s.metric);
+    if (m === undefined) names.set(s.metric, (m = names.size + 1));
+    mi[i] = m;
+    ai[i] = s.arm === ARMS[0] ? 1 : 2;
+    v[i] = s.value;
+    c[i] = s.count ?? 1;
+    t[i] = s.at.getTime();
+  }
+  // String(number) is the shortest text that reads back as the same double (as JSON.stringify)
+  const list = (xs: number[]) => `{${xs.join(',')}}`;
   const buckets = keyed.map((b) => ({
     m: b.metric,
     a: b.arm,
@@ -172,20 +209,26 @@ async function writeMetrics(tx: Tx, rolloutId: string, samples: MetricSample[], 
     hi: b.max,
     sk: b.sketch,
   }));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO metric_buckets AS b (rollout_id, metric, arm, resolution, start, weight, n, sum, sum_sq, min, max, sketch)
-     SELECT $1::uuid, r.m, r.a, r.r, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
-     FROM json_to_recordset($2::json) AS r(m text, a text, r int, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
-     ORDER BY r.m, r.a, r.r, r.s
-     ON CONFLICT (rollout_id, metric, arm, resolution, start) DO UPDATE SET
-       weight = b.weight + EXCLUDED.weight,
-       n = b.n + EXCLUDED.n,
-       sum = b.sum + EXCLUDED.sum,
-       sum_sq = b.sum_sq + EXCLUDED.sum_sq,
-       min = LEAST(b.min, EXCLUDED.min),
-       max = GREATEST(b.max, EXCLUDED.max),
-       sketch = evidence_merge_sketch(b.sketch, EXCLUDED.sketch)`,
-    rolloutId,
-    JSON.stringify(buckets),
-  );
+  return [
+    `samples AS (
+       INSERT INTO metric_samples (rollout_id, metric, arm, value, count, at)
+       SELECT $1::uuid, (${q.param(JSON.stringify([...names.keys()]))}::jsonb)->>(r.mi - 1), (${q.param(JSON.stringify(ARMS))}::jsonb)->>(r.ai - 1), r.v, r.c, to_timestamp(r.t / 1000.0)
+       FROM unnest(${q.param(list(mi))}::int[], ${q.param(list(ai))}::int[], ${q.param(list(v))}::float8[], ${q.param(list(c))}::float8[], ${q.param(list(t))}::float8[]) AS r(mi, ai, v, c, t)
+       WHERE ${q.go})`,
+    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock
+    `buckets AS (
+       INSERT INTO metric_buckets AS b (rollout_id, metric, arm, resolution, start, weight, n, sum, sum_sq, min, max, sketch)
+       SELECT $1::uuid, r.m, r.a, r.r, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
+       FROM json_to_recordset(${q.param(JSON.stringify(buckets))}::json) AS r(m text, a text, r int, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
+       WHERE ${q.go}
+       ORDER BY r.m, r.a, r.r, r.s
+       ON CONFLICT (rollout_id, metric, arm, resolution, start) DO UPDATE SET
+         weight = b.weight + EXCLUDED.weight,
+         n = b.n + EXCLUDED.n,
+         sum = b.sum + EXCLUDED.sum,
+         sum_sq = b.sum_sq + EXCLUDED.sum_sq,
+         min = LEAST(b.min, EXCLUDED.min),
+         max = GREATEST(b.max, EXCLUDED.max),
+         sketch = evidence_merge_sketch(b.sketch, EXCLUDED.sketch))`,
+  ];
 }
