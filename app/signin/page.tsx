@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { cookies } from 'next/headers';
-import { env, oidcConfig } from '@/lib/env';
+import { env, oidcConfig, publicOrigin } from '@/lib/env';
 import { signInErrorMessage } from './messages';
 import { SignInForm } from './sign-in-form';
 
@@ -20,6 +20,21 @@ const DEMO_ACCOUNTS: [string, string][] = [
 ];
 export const dynamic = 'force-dynamic';
 
+/** Only same-origin paths: never bounce a signed-in user to another origin. */
+function sameOriginPath(callbackUrl: string | undefined): string {
+  if (!callbackUrl) return '/rollouts';
+  // a backslash ("/\evil.example") counts as "//evil.example" to a browser
+  if (callbackUrl.startsWith('/')) return callbackUrl.startsWith('//') || callbackUrl.includes('\\') ? '/rollouts' : callbackUrl;
+  // next-auth sends people back here with an absolute URL of this origin (after a refused post)
+  try {
+    const u = new URL(callbackUrl);
+    if (u.origin === publicOrigin()) return u.pathname + u.search;
+  } catch {
+    // not a URL
+  }
+  return '/rollouts';
+}
+
 /**
  * next-auth's CSRF token (double-submit: the cookie holds `token|hash`), when the browser already
  * has one, so the SSO button also works as a plain form post before hydration. Without it, that
@@ -34,8 +49,7 @@ async function nextAuthCsrfToken(): Promise<string | null> {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; retryAfter?: string }> }) {
   const { callbackUrl, error, retryAfter } = await searchParams;
-  // only same-site paths: never bounce a signed-in user to another origin
-  const next = callbackUrl && callbackUrl.startsWith('/') && !callbackUrl.startsWith('//') ? callbackUrl : '/rollouts';
+  const next = sameOriginPath(callbackUrl);
   const demo = env().SWITCHYARD_SEED_DEMO === '1';
   const oidc = oidcConfig();
   const sso = oidc ? { name: oidc.name, csrfToken: await nextAuthCsrfToken() } : null;
