@@ -5,9 +5,14 @@ import type { CommsPhaseView, CommunicationsView, DeliveryView, MessageView } fr
 import { DeliveryStatusBadge } from './delivery-status';
 
 const date = (s: string | null) => formatCommsDate(s ? new Date(s) : null);
+/** "HTTP 503: upstream down"; an error that already names its status is shown as it is */
+const response = (status: number | null, error: string | null) => {
+  if (!error) return status ? `HTTP ${status}` : '—';
+  return status && !error.startsWith(`HTTP ${status}`) ? `HTTP ${status}: ${error}` : error;
+};
 const KIND: Record<string, string> = { comms: 'message', transition: 'transition', red_flag: 'red flag' };
 
-function PhaseTemplates({ phase }: { phase: CommsPhaseView }) {
+function PhaseTemplates({ phase, now }: { phase: CommsPhaseView; now: number }) {
   return (
     <section aria-labelledby={`comms-phase-${phase.key}`} data-testid={`comms-phase-${phase.key}`}>
       <div className="flex flex-wrap items-baseline gap-2">
@@ -22,16 +27,16 @@ function PhaseTemplates({ phase }: { phase: CommsPhaseView }) {
         <ul className="mt-2 space-y-3">
           {phase.templates.map((t) => (
             <li key={t.position} className="rounded-md bg-slate-50 p-3 ring-1 ring-slate-200" data-testid="comms-template">
-              <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-700">
+              <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-700">
                 <Badge tone="blue">{t.audience}</Badge>
                 <span>
                   <span className="font-semibold">{t.when === 'before' ? 'Before' : 'After'}</span>
-                  {t.offset ? ` · offset ${t.offset}` : ''} · {t.dueRule}
+                  {t.offset ? `, offset ${t.offset}` : ''}: {t.dueRule}
+                  {t.dueEstimate && <> · would go out {date(t.dueEstimate)}</>}
                 </span>
-                {t.dueEstimate && <span>· would go out {date(t.dueEstimate)}</span>}
                 {t.lastMessage && (
-                  <span className="flex items-center gap-1">
-                    · last produced {date(t.lastMessage.scheduledAt)} <DeliveryStatusBadge status={t.lastMessage.status} />
+                  <span className="flex items-center gap-1.5">
+                    · {new Date(t.lastMessage.scheduledAt).getTime() > now ? 'scheduled for' : 'sent'} {date(t.lastMessage.scheduledAt)} <DeliveryStatusBadge status={t.lastMessage.status} />
                   </span>
                 )}
               </div>
@@ -72,7 +77,7 @@ function AttemptLog({ d }: { d: DeliveryView }) {
             <tr key={a.attempt}>
               <td className="pr-3">{a.attempt}</td>
               <td className="pr-3 whitespace-nowrap">{date(a.at)}</td>
-              <td className="pr-3">{a.error ? <span className="text-red-800">{a.statusCode ? `HTTP ${a.statusCode}: ` : ''}{a.error}</span> : `HTTP ${a.statusCode ?? '—'}`}</td>
+              <td className="pr-3">{a.error ? <span className="text-red-800">{response(a.statusCode, a.error)}</span> : response(a.statusCode, null)}</td>
               <td>{a.durationMs} ms</td>
             </tr>
           ))}
@@ -98,13 +103,13 @@ function MessageRow({ m }: { m: MessageView }) {
         <p className="mt-1.5 text-xs text-slate-600">No webhook receives this message: recorded here only.</p>
       ) : (
         <div className="mt-2 overflow-x-auto">
-          <table className="min-w-full text-xs">
+          <table className="w-full min-w-[40rem] table-fixed text-xs">
             <caption className="sr-only">Deliveries of this message</caption>
             <thead className="text-left text-slate-600">
               <tr className="border-b border-slate-200">
-                <th scope="col" className="py-1 pr-3 font-medium">Webhook</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Status</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Last response</th>
+                <th scope="col" className="w-[28%] py-1 pr-3 font-medium">Webhook</th>
+                <th scope="col" className="w-[16%] py-1 pr-3 font-medium">Status</th>
+                <th scope="col" className="w-[28%] py-1 pr-3 font-medium">Last response</th>
                 <th scope="col" className="py-1 font-medium">Log</th>
               </tr>
             </thead>
@@ -119,8 +124,8 @@ function MessageRow({ m }: { m: MessageView }) {
                     <DeliveryStatusBadge status={d.status} />
                     {d.deliveredAt && <div className="mt-0.5 text-slate-600">{date(d.deliveredAt)}</div>}
                   </td>
-                  <td className="py-1 pr-3">
-                    {d.lastError ? <span className="text-red-800">{d.lastStatus ? `HTTP ${d.lastStatus}: ` : ''}{d.lastError}</span> : d.lastStatus ? `HTTP ${d.lastStatus}` : '—'}
+                  <td className="py-1 pr-3 break-words">
+                    {d.lastError ? <span className={d.status === 'skipped' ? 'text-amber-900' : 'text-red-800'}>{response(d.lastStatus, d.lastError)}</span> : response(d.lastStatus, null)}
                   </td>
                   <td className="py-1">
                     <AttemptLog d={d} />
@@ -138,20 +143,21 @@ function MessageRow({ m }: { m: MessageView }) {
 /** The rollout's communication plan (previews rendered now) and what was actually sent. */
 export function CommunicationsPanel({ comms }: { comms: CommunicationsView }) {
   const planned = comms.phases.some((p) => p.templates.length);
+  const now = new Date(comms.generatedAt).getTime();
   return (
     <div id="communications" className="scroll-mt-4" data-testid="communications">
       <Card title="Communications">
         <div className="space-y-6">
           <div className="space-y-4">
             <p className="text-sm text-slate-600">
-              Previews are rendered from today&rsquo;s records as if {comms.previewAs} took the step; the message itself is rendered at the transition. Failed deliveries never block a transition.
+              Each preview is rendered from the current records ({comms.previewAs}); the message that goes out is rendered at its transition. A failed delivery never blocks a transition.
             </p>
             {comms.webhookCount === 0 && (
               <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200 ring-inset" data-testid="no-webhooks">
                 No webhook is enabled: messages are recorded here but sent nowhere. Admins add webhooks in Settings → Webhooks.
               </p>
             )}
-            {planned ? comms.phases.map((p) => <PhaseTemplates key={p.key} phase={p} />) : <p className="text-sm text-slate-600">This plan has no comms.</p>}
+            {planned ? comms.phases.map((p) => <PhaseTemplates key={p.key} phase={p} now={now} />) : <p className="text-sm text-slate-600">This plan has no comms.</p>}
           </div>
           <section aria-labelledby="comms-sent">
             <h3 id="comms-sent" className="text-sm font-semibold text-slate-900">

@@ -22,8 +22,8 @@ const LABEL: Record<DeliveryStatus | 'unsent', string> = {
 export function DeliveryStatusBadge({ status }: { status: DeliveryStatus | 'unsent' }) {
   return (
     <Badge tone={TONE[status]} data-testid="delivery-status" data-status={status}>
-      {status === 'failed' && <span aria-hidden="true">✗ </span>}
-      {status === 'delivered' && <span aria-hidden="true">✓ </span>}
+      {status === 'failed' && <span aria-hidden="true" className="mr-1">✗</span>}
+      {status === 'delivered' && <span aria-hidden="true" className="mr-1">✓</span>}
       {LABEL[status]}
     </Badge>
   );

@@ -90,7 +90,7 @@ export interface CommunicationsView {
   key: string;
   version: number;
   generatedAt: string;
-  /** the action the previews assume for the next phase, and whose name fills {{actor}} */
+  /** who and when the previews are rendered for: "as Eve Engineer, 2026-12-01 12:39 UTC" ({{actor}} is the viewer) */
   previewAs: string;
   phases: CommsPhaseView[];
   messages: MessageView[];
@@ -217,7 +217,7 @@ export async function getCommunications(actor: Actor, key: string, now = new Dat
     key: r.key,
     version: r.version,
     generatedAt: now.toISOString(),
-    previewAs: `${actor.name} at ${formatCommsDate(now)}`,
+    previewAs: `as ${actor.name}, ${formatCommsDate(now)}`,
     phases: phaseViews,
     messages: messageRows.map((m) => ({
       id: m.id,

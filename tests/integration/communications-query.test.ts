@@ -53,7 +53,7 @@ describe('getCommunications', () => {
     expect(later).toMatchObject({ when: 'after', offset: '30d', dueRule: '30d after Dual mode monitoring is entered', dueEstimate: '2026-12-01T00:00:00.000Z' });
     // 7 days before v2-only's planned start (now + 24h) is in the past: at once, never earlier than now
     expect(c.phases[1].templates[0]).toMatchObject({ preview: 'In a week: Soft V2 rollout (after Dual mode monitoring).', dueRule: "7d before Soft V2 rollout's planned start", dueEstimate: now.toISOString() });
-    expect(c).toMatchObject({ messages: [], messageCount: 0, failedCount: 0, failures: [], inFlight: 0, previewAs: 'Vera Viewer at 2026-11-01 00:00 UTC' });
+    expect(c).toMatchObject({ messages: [], messageCount: 0, failedCount: 0, failures: [], inFlight: 0, previewAs: 'as Vera Viewer, 2026-11-01 00:00 UTC' });
     for (const p of c.phases) for (const t of p.templates) expect(t.preview).not.toContain('{{');
   });
 
