@@ -5,7 +5,9 @@
 // however many replicas run, a slot is one job; any replica takes it. The handler is thin: it
 // calls evaluateRollout, which stores the evaluations once per interval and makes a red flag's
 // effect happen once. The same process delivers webhook messages (lib/worker/deliver.ts, queue
-// 'deliver-message': retries with backoff, SWITCHYARD_WEBHOOK_*). SIGTERM/SIGINT stop taking
+// 'deliver-message': retries with backoff, SWITCHYARD_WEBHOOK_*), and purges evidence older
+// than the retention once an hour (queue 'purge-evidence', one job per hour slot across
+// replicas; lib/services/purge-evidence.ts). SIGTERM/SIGINT stop taking
 // jobs, let the running ones finish, then exit.
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
@@ -13,9 +15,12 @@ import { env } from '../env';
 import { prisma } from '../db';
 import { evaluateRollout } from '../services/evaluate-rollout';
 import { rolloutsToEvaluate } from '../queries/phase-evidence';
+import { purgeExpiredEvidence } from '../services/purge-evidence';
 import { DELIVER_QUEUE, deliverJobOptions, enqueueDueDeliveries, startDeliverer } from './deliver';
 
 export const EVALUATE_QUEUE = 'evaluate-rollout';
+export const PURGE_QUEUE = 'purge-evidence';
+const PURGE_EVERY_SECONDS = 3600;
 
 const ZWorkerEnv = z.object({
   SWITCHYARD_EVALUATOR_TICK_SECONDS: z.coerce.number('SWITCHYARD_EVALUATOR_TICK_SECONDS must be a number of seconds').int('SWITCHYARD_EVALUATOR_TICK_SECONDS must be whole seconds').min(1, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at least 1').max(3600, 'SWITCHYARD_EVALUATOR_TICK_SECONDS must be at most 3600').default(5),
@@ -54,6 +59,13 @@ async function main(): Promise<void> {
   await ensureQueue(boss, { name: EVALUATE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 1, expireInSeconds: 120, retentionMinutes: 60 });
   const deliver = { retries: w.data.SWITCHYARD_WEBHOOK_RETRIES, retryDelaySeconds: w.data.SWITCHYARD_WEBHOOK_RETRY_DELAY_SECONDS, timeoutSeconds: w.data.SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS };
   await ensureQueue(boss, { name: DELIVER_QUEUE, policy: 'standard', ...deliverJobOptions(deliver), retentionMinutes: 24 * 60 });
+  await ensureQueue(boss, { name: PURGE_QUEUE, policy: 'standard', retryLimit: 2, retryDelay: 60, expireInSeconds: 30 * 60, retentionMinutes: 24 * 60 });
+  await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: 5, batchSize: 1 }, async () => {
+    const r = await purgeExpiredEvidence();
+    const n = r.samples + r.comparisons + r.metricBuckets + r.comparisonBuckets + r.evaluations + r.idempotencyKeys;
+    if (n) log(`retention: purged evidence before ${r.cutoff}: ${r.samples} samples, ${r.comparisons} comparisons, ${r.metricBuckets + r.comparisonBuckets} buckets, ${r.evaluations} evaluations, ${r.idempotencyKeys} idempotency keys`);
+    return r;
+  });
   await boss.work<{ rolloutId: string }>(EVALUATE_QUEUE, { pollingIntervalSeconds: Math.min(2, Math.max(0.5, tick / 2)), batchSize: 1 }, async ([job]) => {
     const s = await evaluateRollout(job.data.rolloutId).catch((err: unknown) => {
       // pg-boss records the failure on the job and retries it; say so here too
@@ -70,6 +82,8 @@ async function main(): Promise<void> {
     try {
       const ids = await rolloutsToEvaluate();
       await Promise.all(ids.map((rolloutId) => boss.send(EVALUATE_QUEUE, { rolloutId }, { singletonKey: rolloutId, singletonSeconds: tick, retryLimit: 2, retryDelay: 1, expireInSeconds: 120 })));
+      // one purge per hour slot, whichever replica sends it first
+      await boss.send(PURGE_QUEUE, {}, { singletonKey: 'purge', singletonSeconds: PURGE_EVERY_SECONDS, retryLimit: 2, retryDelay: 60, expireInSeconds: 30 * 60 });
     } catch (err) {
       console.error(`[worker ${process.pid}] enqueue failed:`, err instanceof Error ? err.message : err);
     }

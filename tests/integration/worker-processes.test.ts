@@ -10,7 +10,9 @@ import { prisma } from '../../lib/db';
 import { soak } from '../../lib/domain/soak';
 import { ensureEnvironments, tokenFor } from '../factories/rollouts';
 import { setupTestDatabase, type TestDatabase } from '../helpers/db';
-import { push } from '../helpers/evidence';
+import { evidenceRollout, push } from '../helpers/evidence';
+import { SYSTEM_ACTOR } from '../../lib/auth/actor';
+import { ingestMetrics } from '../../lib/services/ingest-metrics';
 import { getReadinessRoute, rollout, startedRollout } from '../helpers/evaluator';
 
 const root = path.resolve(__dirname, '../..');
@@ -201,5 +203,21 @@ describe('evaluator worker processes', () => {
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(2_000);
     expect(new Set(rows.map((e) => String(e.slot))).size).toBe(rows.length);
     console.log(`[worker] soak across a restart: since ${before.since!.toISOString()} kept; held ${before.heldSeconds.toFixed(1)} s → ${after.heldSeconds.toFixed(1)} s over ${rows.length} stored evaluations (restart gap ${(Math.max(...gaps) / 1000).toFixed(1)} s); test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, 60_000);
+
+  it('a worker purges evidence older than the retention (one purge job per hour slot), and keeps the rest', async () => {
+    const r = await evidenceRollout();
+    const then = new Date(Date.now() - 100 * 86_400_000);
+    const items = Array.from({ length: 20 }, (_, i) => ({ metric: 'scan_time', arm: 'baseline', value: i, at: new Date(then.getTime() + i * 60_000).toISOString() }));
+    expect((await ingestMetrics(SYSTEM_ACTOR, { key: r.key, items, now: new Date(then.getTime() + 3600_000) })).status).toBe(201);
+    expect((await push('metrics', r.key, engineer, { samples: [{ metric: 'scan_time', arm: 'baseline', value: 1, at: new Date().toISOString() }] })).status).toBe(201);
+    const count = () => prisma().metricSample.count({ where: { rolloutId: r.id } });
+    expect(await count()).toBe(21);
+    const w = await startWorker('worker-purge');
+    await until('the old samples purged', async () => (await count()) === 1);
+    expect(await prisma().metricBucket.count({ where: { rolloutId: r.id, start: { lt: new Date(Date.now() - 90 * 86_400_000) } } })).toBe(0);
+    const jobs = await prisma().$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM pgboss.job WHERE name = 'purge-evidence'`;
+    expect(Number(jobs[0].n)).toBe(1);
+    expect(await stopWorker(w, 'SIGTERM')).toBe(0);
   }, 60_000);
 });
