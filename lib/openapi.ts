@@ -136,7 +136,7 @@ export function openApiDocument(): Record<string, unknown> {
         put: {
           summary: 'Replace the plan with a new version (JSON, or YAML with Content-Type: application/yaml)',
           description:
-            'The whole plan document. The version being changed: `?expectedVersion=N` or `If-Match: "N"` (the ETag of GET; if both, they must agree). The rollout key and the flag keys (same keys, same order) cannot change, nor any phase up to the furthest one ever entered (the current phase, and any phase a transition entered — before a rollback too): 400 naming each path. Later phases, names, descriptions, owner, metrics and flag metadata may change. Each edit bumps the rollout version, is one `plan.edit` audit row with `fromPlanVersion`, `toPlanVersion`, `diff` ([{ path, before, after }]) and `invalidatedSignoffs`; standing sign-offs of a gate whose checklist, sign-off rule, flag values or criteria changed (or that was removed) are invalidated with the reason. Completed and aborted rollouts: 409.',
+            'The whole plan document. The version being changed: `?expectedVersion=N` or `If-Match: "N"` (the ETag of GET; if both, they must agree). The rollout key and the flag keys (same keys, same order) cannot change, nor any phase up to the furthest one ever entered (the current phase, and any phase a transition entered — before a rollback too): 400 naming each path. Later phases, names, descriptions, owner, metrics and flag metadata may change. Each edit bumps the rollout version, is one `plan.edit` audit row with `fromPlanVersion`, `toPlanVersion`, `diff` ([{ path, before, after }]), `invalidatedSignoffs` and `resetTicks`; standing sign-offs of a gate whose checklist, sign-off rule, flag values or criteria changed (or that was removed) are invalidated with the reason, and checklist ticks whose item text changed (or whose item was removed) are taken back. Completed and aborted rollouts: 409.',
           parameters: [
             keyParam,
             { name: 'expectedVersion', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
@@ -147,7 +147,7 @@ export function openApiDocument(): Record<string, unknown> {
             content: { 'application/json': { schema: { $ref: '/api/v1/plan.schema.json' } }, 'application/yaml': { schema: { $ref: '/api/v1/plan.schema.json' } } },
           },
           responses: {
-            '200': { description: '{ rollout, fromPlanVersion, toPlanVersion, diff, invalidatedSignoffs }; ETag: the new version' },
+            '200': { description: '{ rollout, fromPlanVersion, toPlanVersion, diff, invalidatedSignoffs, resetTicks }; ETag: the new version' },
             '400': problem('The plan is invalid, changes what cannot change, is unchanged, or no expectedVersion; `errors` lists every problem by path'),
             ...authErrors,
             '404': problem('No such rollout'),
