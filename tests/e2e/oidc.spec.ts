@@ -89,7 +89,7 @@ test('an address the provider did not verify is not linked to the existing accou
   await page.goto('/signin');
   await signInAtProvider(page, 'mallory.sso');
   await expect(page).toHaveURL(/\/signin\?error=oidc_unverified_email/);
-  await expect(page.getByRole('alert')).toHaveText(/has not verified your email address, and a Switchyard account already uses it/);
+  await expect(page.locator('form').getByRole('alert')).toHaveText(/has not verified your email address, and a Switchyard account already uses it/);
   const [engineer] = await usersNamed(page, 'engineer@switchyard.local');
   expect(engineer).toMatchObject({ oidc: false, role: 'engineer' });
   // not signed in
@@ -115,7 +115,7 @@ test('a disabled OIDC user is refused, with a message saying so, and their open 
   await refused.goto('/signin');
   await signInAtProvider(refused, 'ada.sso');
   await expect(refused).toHaveURL(/\/signin\?error=oidc_disabled/);
-  await expect(refused.getByRole('alert')).toHaveText('Your Switchyard account is disabled. Ask an admin to enable it.');
+  await expect(refused.locator('form').getByRole('alert')).toHaveText('Your Switchyard account is disabled. Ask an admin to enable it.');
   await shot(refused, 'oidc-06-disabled-refused');
   await refused.goto('/rollouts');
   await expect(refused).toHaveURL(/\/signin/);
@@ -126,4 +126,28 @@ test('a disabled OIDC user is refused, with a message saying so, and their open 
 
   await refused.request.patch(`${BASE_URL}/api/v1/users/${ada.id}`, { headers: admin, data: { disabled: false } });
   await refused.context().close();
+});
+
+test('without JavaScript the SSO button still works: a native post that CSP form-action lets go to the provider', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const blocked: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
+  await page.goto('/rollouts/market-scan-v2');
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Frollouts%2Fmarket-scan-v2/);
+  // a browser that never talked to next-auth has no CSRF cookie yet: the first post comes back
+  // here with one, the deep link kept
+  if (!(await page.locator('input[name="csrfToken"]').count())) {
+    await page.getByRole('button', { name: `Sign in with ${OIDC_NAME}` }).click();
+    await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
+    await expect(page.locator('input[name="csrfToken"]')).toHaveCount(1);
+    await expect(page.locator('form[action="/api/auth/signin/oidc"] input[name="callbackUrl"]')).toHaveValue('/rollouts/market-scan-v2');
+  }
+  await signInAtProvider(page, 'ada.sso');
+  await expect(page).toHaveURL(`${BASE_URL}/rollouts/market-scan-v2`);
+  await expect(page.getByTestId('current-user')).toHaveText('Ada Single-Sign-On viewer');
+  expect(blocked).toEqual([]);
+  await context.close();
 });
