@@ -143,13 +143,15 @@ function writeComparisons(q: BatchStatement, results: ComparisonResult[], minute
        INSERT INTO comparisons (rollout_id, ref, at, compatible, baseline, candidate, category, fields)
        SELECT $1::uuid, r.ref, r.t, r.ok, r.b, r.c, r.cat, r.f
        FROM json_to_recordset(${q.param(JSON.stringify(rows))}::json) AS r(ref text, t timestamptz, ok boolean, b float8, c float8, cat text, f jsonb)
-       WHERE ${q.go})`,
-    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock
+       WHERE ${q.go}
+       RETURNING 1)`,
+    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock; after the raw rows
+    // (count(*) reads them all first), so the bucket row locks are held for the shortest time
     `buckets AS (
        INSERT INTO comparison_buckets AS b (rollout_id, resolution, start, n, compatible_true, compatible_false, numeric, categories)
        SELECT $1::uuid, r.r, r.s, r.n, r.ct, r.cf, r.num, r.cats
        FROM json_to_recordset(${q.param(JSON.stringify(buckets))}::json) AS r(r int, s timestamptz, n int, ct int, cf int, num jsonb, cats jsonb)
-       WHERE ${q.go}
+       WHERE ${q.go} AND (SELECT count(*) FROM rows) > 0
        ORDER BY r.r, r.s
        ON CONFLICT (rollout_id, resolution, start) DO UPDATE SET
          n = b.n + EXCLUDED.n,

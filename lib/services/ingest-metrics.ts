@@ -214,13 +214,16 @@ function writeMetrics(q: BatchStatement, samples: MetricSample[], keyed: Keyed[]
        INSERT INTO metric_samples (rollout_id, metric, arm, value, count, at)
        SELECT $1::uuid, (${q.param(JSON.stringify([...names.keys()]))}::jsonb)->>(r.mi - 1), (${q.param(JSON.stringify(ARMS))}::jsonb)->>(r.ai - 1), r.v, r.c, to_timestamp(r.t / 1000.0)
        FROM unnest(${q.param(list(mi))}::int[], ${q.param(list(ai))}::int[], ${q.param(list(v))}::float8[], ${q.param(list(c))}::float8[], ${q.param(list(t))}::float8[]) AS r(mi, ai, v, c, t)
-       WHERE ${q.go})`,
-    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock
+       WHERE ${q.go}
+       RETURNING 1)`,
+    // ORDER BY: row locks in key order, so concurrent batches cannot deadlock. After the raw rows
+    // (count(*) reads them all first): the bucket row locks, which a concurrent batch of the same
+    // hour waits for, are held for the shortest time
     `buckets AS (
        INSERT INTO metric_buckets AS b (rollout_id, metric, arm, resolution, start, weight, n, sum, sum_sq, min, max, sketch)
        SELECT $1::uuid, r.m, r.a, r.r, r.s, r.w, r.n, r.sum, r.sq, r.lo, r.hi, r.sk
        FROM json_to_recordset(${q.param(JSON.stringify(buckets))}::json) AS r(m text, a text, r int, s timestamptz, w float8, n int, sum float8, sq float8, lo float8, hi float8, sk jsonb)
-       WHERE ${q.go}
+       WHERE ${q.go} AND (SELECT count(*) FROM samples) > 0
        ORDER BY r.m, r.a, r.r, r.s
        ON CONFLICT (rollout_id, metric, arm, resolution, start) DO UPDATE SET
          weight = b.weight + EXCLUDED.weight,
