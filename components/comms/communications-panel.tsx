@@ -78,7 +78,7 @@ function AttemptLog({ d }: { d: DeliveryView }) {
               <td className="pr-3">{a.attempt}</td>
               <td className="pr-3 whitespace-nowrap">{date(a.at)}</td>
               <td className="pr-3">{a.error ? <span className="text-red-800">{response(a.statusCode, a.error)}</span> : response(a.statusCode, null)}</td>
-              <td>{a.durationMs} ms</td>
+              <td className="whitespace-nowrap">{a.durationMs} ms</td>
             </tr>
           ))}
         </tbody>
