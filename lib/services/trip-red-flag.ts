@@ -77,7 +77,7 @@ export async function tripRedFlag(input: TripInput): Promise<TripOutcome> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const done = await existing();
     if (done) return done;
-    const r = await db.rollout.findUnique({ where: { id: input.rolloutId }, select: { key: true, status: true, version: true, phaseEnteredAt: true, currentPhaseIndex: true, phases: { select: { key: true, index: true } } } });
+    const r = await db.rollout.findUnique({ where: { id: input.rolloutId }, select: { key: true, name: true, status: true, version: true, phaseEnteredAt: true, currentPhaseIndex: true, phases: { select: { key: true, index: true } } } });
     const current = r && r.currentPhaseIndex !== null ? r.phases.find((p) => p.index === r.currentPhaseIndex)?.key : null;
     // the run belongs to a phase entry the rollout has left: nothing to act on any more
     if (!r || current !== input.phaseKey || r.phaseEnteredAt?.getTime() !== input.phaseEnteredAt.getTime()) {
@@ -106,7 +106,7 @@ export async function tripRedFlag(input: TripInput): Promise<TripOutcome> {
             select: { id: true },
           });
           const t = await record(tx, 'applied', reason, audit.id);
-          await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: reason, at: new Date(), auditEventId: audit.id });
+          await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: `${r.name}: ${reason}`, at: new Date(), auditEventId: audit.id });
           return { outcome: 'applied' as const, tripId: t.id, detail: reason };
         });
       }
@@ -128,7 +128,7 @@ export async function tripRedFlag(input: TripInput): Promise<TripOutcome> {
           details: evidence,
           inTransaction: async (tx, auditEventId) => {
             tripId = (await record(tx, 'applied', reason, auditEventId)).id;
-            await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: reason, at: new Date(), auditEventId });
+            await recordRedFlagMessage(tx, { rolloutId: input.rolloutId, phaseKey: input.phaseKey, body: `${r.name}: ${reason}`, at: new Date(), auditEventId });
           },
         },
       });

@@ -354,7 +354,8 @@ describe('phase communications', () => {
     await evaluateRollout(r.id, ago(60_000));
     const msgs = await messagesOf(r.key);
     const red = msgs.filter((m) => m.kind === 'red_flag');
-    expect(red.map((m) => m.body)).toEqual(['red flag (warning, notify): error_rate candidate 7.2 % > 5 % for 1 evaluation']);
+    const { name } = await prisma().rollout.findUniqueOrThrow({ where: { key: r.key }, select: { name: true } });
+    expect(red.map((m) => m.body)).toEqual([`${name}: red flag (warning, notify): error_rate candidate 7.2 % > 5 % for 1 evaluation`]);
     const trip = await prisma().auditEvent.findFirstOrThrow({ where: { rolloutId: r.id, action: 'red_flag' } });
     expect(red[0].auditEventId).toBe(trip.id);
     // the audience filter is for comms; the event filter keeps transition messages away
