@@ -46,8 +46,9 @@ export async function enqueueDueDeliveries(boss: PgBoss, c: DeliverConfig, limit
   let failure: unknown = null;
   for (const { id } of due) {
     try {
-      await boss.send(DELIVER_QUEUE, { deliveryId: id }, { id, singletonKey: id, ...deliverJobOptions(c) });
-      sent++;
+      const created = await boss.send(DELIVER_QUEUE, { deliveryId: id }, { id, singletonKey: id, ...deliverJobOptions(c) });
+      if (created) sent++;
+      else await settleLostDelivery(boss, id);
     } catch (err) {
       // back to pending so the next tick tries again
       await prisma().webhookDelivery.updateMany({ where: { id, status: 'queued', attempts: 0 }, data: { status: 'pending' } });
@@ -56,6 +57,20 @@ export async function enqueueDueDeliveries(boss: PgBoss, c: DeliverConfig, limit
   }
   if (failure) throw failure;
   return sent;
+}
+
+/**
+ * A delivery whose job already exists (send returned null): if pg-boss gave the job up — a
+ * worker killed during the last attempt, so the job expired with no retry left — the handler
+ * never ran to record it: the delivery is marked failed here, with that reason, so it shows on
+ * the rollout instead of staying "queued". A job still waiting or running is left alone.
+ */
+async function settleLostDelivery(boss: PgBoss, id: string): Promise<void> {
+  const job = await boss.getJobById(DELIVER_QUEUE, id, { includeArchive: true });
+  // no job under this id (another one holds the singletonKey) or one still waiting or running
+  if (!job || (job.state !== 'failed' && job.state !== 'cancelled')) return;
+  const why = `the delivery job ${job.state === 'failed' ? 'failed' : 'was cancelled'} without recording a result (the worker stopped during its last attempt)`;
+  await prisma().webhookDelivery.updateMany({ where: { id, status: 'queued' }, data: { status: 'failed', lastError: why } });
 }
 
 export async function startDeliverer(boss: PgBoss, c: DeliverConfig, pollingIntervalSeconds: number): Promise<void> {
