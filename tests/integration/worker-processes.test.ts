@@ -213,6 +213,10 @@ describe('evaluator worker processes', () => {
     expect((await push('metrics', r.key, engineer, { samples: [{ metric: 'scan_time', arm: 'baseline', value: 1, at: new Date().toISOString() }] })).status).toBe(201);
     const count = () => prisma().metricSample.count({ where: { rolloutId: r.id } });
     expect(await count()).toBe(21);
+    // earlier tests' workers already ran this hour slot's purge (before this old evidence
+    // existed): start a new slot, as the next hour would
+    await prisma().$executeRawUnsafe(`DELETE FROM pgboss.job WHERE name = 'purge-evidence'`);
+    await prisma().$executeRawUnsafe(`DELETE FROM pgboss.archive WHERE name = 'purge-evidence'`);
     const w = await startWorker('worker-purge');
     await until('the old samples purged', async () => (await count()) === 1);
     expect(await prisma().metricBucket.count({ where: { rolloutId: r.id, start: { lt: new Date(Date.now() - 90 * 86_400_000) } } })).toBe(0);
