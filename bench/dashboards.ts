@@ -13,12 +13,11 @@ import { ingestComparisons } from '../lib/services/ingest-comparisons';
 import { ingestMetrics } from '../lib/services/ingest-metrics';
 import { transitionRollout } from '../lib/services/transition-rollout';
 import { getComparisonRows, getEvidenceDashboard, getPortfolio, ZComparisonRowsQuerySchema, ZEvidenceQuerySchema } from '../lib/queries/dashboards';
-import { benchDatabase, percentile } from './db';
+import { benchDatabase } from './db';
+import { BATCH, comparisonBatches, sampleBatches, SPAN_MS, timeQuery } from './evidence-data';
 
 const smoke = process.env.SMOKE === '1';
 const SIZES = (process.env.SIZES ?? (smoke ? '2000,20000' : '10000,100000,1000000')).split(',').map(Number);
-const BATCH = 1000;
-const SPAN_MS = 3 * 86_400_000;
 const QUERY_RUNS = smoke ? 5 : 15;
 
 const plan = (key: string) => {
@@ -51,66 +50,7 @@ const plan = (key: string) => {
   };
 };
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function* sampleBatches(count: number, now: number, seed: number) {
-  const rand = rng(seed);
-  const step = SPAN_MS / count;
-  let batch: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    const metric = i % 4 < 2 ? 'scan_time' : 'error_rate';
-    const arm = i % 2 ? 'baseline' : 'candidate';
-    const base = metric === 'scan_time' ? 2 : 0.8;
-    const value = base * Math.exp((rand() - 0.5) * 1.5) * (arm === 'candidate' ? 0.95 : 1);
-    batch.push({ metric, arm, value: Math.round(value * 1e4) / 1e4, at: new Date(now - SPAN_MS + i * step).toISOString() });
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
-function* comparisonBatches(count: number, now: number, seed: number) {
-  const rand = rng(seed);
-  const step = SPAN_MS / count;
-  const categories = ['missing field', 'type mismatch', 'rounding'];
-  let batch: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = new Date(now - SPAN_MS + i * step).toISOString();
-    batch.push(
-      i % 3 === 0
-        ? { ref: `deal-${i}`, at, baseline: 100, candidate: 100 + (rand() - 0.5) * 12 }
-        : rand() < 0.95
-          ? { ref: `scan-${i}`, at, compatible: true }
-          : { ref: `scan-${i}`, at, compatible: false, category: categories[i % 3], fields: { missing: ['price'] } },
-    );
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
-  await fn(); // warm
-  const xs: number[] = [];
-  for (let i = 0; i < QUERY_RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    xs.push(performance.now() - t);
-  }
-  xs.sort((a, b) => a - b);
-  return { p50: percentile(xs, 50), p95: percentile(xs, 95) };
-}
+const time = (fn: () => Promise<unknown>) => timeQuery(fn, QUERY_RUNS);
 
 async function main() {
   const db = await benchDatabase('switchyard_bench_dashboards');

@@ -16,85 +16,29 @@ import { ingestMetrics } from '../lib/services/ingest-metrics';
 import { ingestComparisons } from '../lib/services/ingest-comparisons';
 import { comparisonSeries, comparisonWindow, metricSeries, metricWindow, metricWindowBothArms } from '../lib/queries/evidence';
 import { benchDatabase, percentile } from './db';
+import { BATCH, comparisonBatches, sampleBatches, SPAN_MS, timeQuery } from './evidence-data';
 
 const smoke = process.env.SMOKE === '1';
 const SIZES = (process.env.SIZES ?? (smoke ? '2000,20000' : '10000,100000,1000000')).split(',').map(Number);
-const BATCH = 1000;
-const SPAN_MS = 3 * 86_400_000;
 const QUERY_RUNS = smoke ? 5 : 15;
 const PUSHERS = Number(process.env.PUSHERS ?? 1);
 const SOLO = Number(process.env.SOLO ?? (PUSHERS > 1 ? (smoke ? 2 : 50) : 0));
 
-const metrics = [{ key: 'error_rate', unit: '%', better: 'lower' }, { key: 'scan_time', unit: 's', better: 'lower' }];
-const plan = (key: string) => ({
-  key,
-  name: `Bench ${key}`,
-  flags: [{ key: `BENCH_${key.replace(/-/g, '_').toUpperCase()}`, type: 'string', variants: ['v1', 'v2'], baseline: 'v1' }],
-  phases: [{ key: 'dual', name: 'Dual', flags: { [`BENCH_${key.replace(/-/g, '_').toUpperCase()}`]: 'v2' } }],
-});
-
-// a reproducible PRNG (mulberry32) and a log-normal-ish value
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+const plan = (key: string) => {
+  const flag = `BENCH_${key.replace(/-/g, '_').toUpperCase()}`;
+  return {
+    key,
+    name: `Bench ${key}`,
+    flags: [{ key: flag, type: 'string', variants: ['v1', 'v2'], baseline: 'v1' }],
+    metrics: [
+      { key: 'error_rate', unit: '%', better: 'lower' },
+      { key: 'scan_time', unit: 's', better: 'lower' },
+    ],
+    phases: [{ key: 'dual', name: 'Dual', flags: { [flag]: 'v2' } }],
   };
-}
+};
 
-/** `count` samples in time order over [now − 3 days, now], as batches of BATCH */
-function* batches(count: number, now: number, seed: number) {
-  const rand = rng(seed);
-  const step = SPAN_MS / count;
-  let batch: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    const metric = i % 4 < 2 ? 'scan_time' : 'error_rate';
-    const arm = i % 2 ? 'baseline' : 'candidate';
-    const base = metric === 'scan_time' ? 2 : 0.8;
-    const value = base * Math.exp((rand() - 0.5) * 1.5) * (arm === 'candidate' ? 0.95 : 1);
-    batch.push({ metric, arm, value: Math.round(value * 1e4) / 1e4, at: new Date(now - SPAN_MS + i * step).toISOString() });
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
-function* comparisonBatches(count: number, now: number, seed: number) {
-  const rand = rng(seed);
-  const step = SPAN_MS / count;
-  let batch: unknown[] = [];
-  const categories = ['missing field', 'type mismatch', 'rounding'];
-  for (let i = 0; i < count; i++) {
-    const at = new Date(now - SPAN_MS + i * step).toISOString();
-    const r = rand();
-    batch.push(
-      i % 3 === 0
-        ? { ref: `deal-${i}`, at, baseline: 100, candidate: 100 + (rand() - 0.5) * 12 }
-        : r < 0.95
-          ? { ref: `scan-${i}`, at, compatible: true }
-          : { ref: `scan-${i}`, at, compatible: false, category: categories[i % 3], fields: { missing: ['price'] } },
-    );
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm
-  const xs: number[] = [];
-  for (let i = 0; i < QUERY_RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    xs.push(performance.now() - t);
-  }
-  return percentile(xs.sort((a, b) => a - b), 50);
-}
+const time = async (fn: () => Promise<unknown>) => (await timeQuery(fn, QUERY_RUNS)).p50;
 
 /** Pushes `all` with SOLO batches one at a time first, then PUSHERS at a time. */
 async function push(all: Iterable<unknown[]>, send: (b: unknown[]) => Promise<unknown>) {
@@ -143,8 +87,8 @@ async function main() {
     for (const [i, size] of SIZES.entries()) {
       const key = `bench-evidence-${size}`;
       await createRollout(SYSTEM_ACTOR, plan(key));
-      const r = await prisma.rollout.update({ where: { key }, data: { plan: { ...plan(key), metrics } } });
-      const ing = await push(batches(size, now, i + 1), (items) => ingestMetrics(SYSTEM_ACTOR, { key, items }));
+      const r = await prisma.rollout.findUniqueOrThrow({ where: { key }, select: { id: true } });
+      const ing = await push(sampleBatches(size, now, i + 1), (items) => ingestMetrics(SYSTEM_ACTOR, { key, items }));
       const rate = ing.rate;
       // comparisons: a tenth as many
       const cmp = await push(comparisonBatches(Math.max(BATCH, size / 10), now, i + 7), (items) => ingestComparisons(SYSTEM_ACTOR, { key, items }));

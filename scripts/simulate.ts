@@ -25,6 +25,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+// the same seeded PRNG the bootstrap intervals use (pure; the simulator talks to Switchyard over REST only)
+import { prng } from '../lib/domain/criteria';
 
 export const WINDOW_MS = 5 * 60_000;
 export const BATCH_MAX = 1000;
@@ -44,18 +46,6 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Rand {
   (): number;
   normal(mean?: number, sd?: number): number;
@@ -67,7 +57,7 @@ interface Rand {
 }
 
 function rand(seed: number): Rand {
-  const u = rng(seed);
+  const u = prng(seed);
   const r = (() => u()) as Rand;
   r.normal = (mean = 0, sd = 1) => mean + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   r.lognormal = (median, sigma) => median * Math.exp(r.normal(0, sigma));

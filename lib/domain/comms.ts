@@ -121,6 +121,31 @@ export function commsVariables(c: CommsContext): Record<CommsVariable, string> {
   };
 }
 
+/**
+ * The gate numbers a message carries ({{readiness.*}}, {{signoffs.*}}), from the readiness the
+ * step into `phaseKey` is judged on: its reasons with their details, and that phase's sign-off
+ * reason (approvals, required, who counts). The same for the message a transition sends and for
+ * the preview of the step that is next.
+ */
+export function commsGate(
+  readiness: { ready: boolean; reasons: Array<{ kind: string; phase: string | null; status: CommsReason['status']; detail: string; [extra: string]: unknown }> },
+  phaseKey: string,
+): Pick<CommsContext, 'readiness' | 'signoffs'> {
+  const s = readiness.reasons.find((x) => x.kind === 'signoff' && x.phase === phaseKey) as
+    | { approvals?: number; required?: number; signoffs?: { user: string; role: string; counts: boolean }[] }
+    | undefined;
+  return {
+    readiness: { ready: readiness.ready, reasons: readiness.reasons.map((x) => ({ status: x.status, detail: x.detail })) },
+    signoffs: s ? { approved: s.approvals ?? 0, required: s.required ?? 0, names: (s.signoffs ?? []).filter((x) => x.counts).map((x) => `${x.user} (${x.role})`) } : null,
+  };
+}
+
+/** When a template falls due, in words: "7d before Beta's planned start", "at the transition into Beta". */
+export function describeDue(t: { when: 'before' | 'after'; offset?: string | null; offsetSeconds: number | null }, phaseName: string): string {
+  if (t.offsetSeconds) return t.when === 'after' ? `${t.offset} after ${phaseName} is entered` : `${t.offset} before ${phaseName}'s planned start`;
+  return t.when === 'before' ? `at the transition into ${phaseName}` : `at the transition into ${phaseName}, after the "before" messages`;
+}
+
 export interface CommsTemplate {
   audience: string;
   when: 'before' | 'after';

@@ -6,10 +6,9 @@
 import { authorize, type Actor } from '../auth/actor';
 import { prisma } from '../db';
 import { notFound } from '../errors';
-import { commsVariables, dueAt, formatCommsDate, renderTemplate, type CommsContext } from '../domain/comms';
+import { commsGate, commsVariables, describeDue, dueAt, formatCommsDate, renderTemplate } from '../domain/comms';
 import { parseDuration } from '../domain/duration';
 import type { TPlan } from '../domain/plan';
-import type { Readiness } from '../domain/readiness';
 import { actorUserId, readinessOf } from './readiness';
 import { getTimeline } from './timeline';
 
@@ -108,15 +107,6 @@ const STATUSES: readonly DeliveryStatus[] = ['pending', 'queued', 'delivered', '
 const asStatus = (s: string): DeliveryStatus => ((STATUSES as readonly string[]).includes(s) ? (s as DeliveryStatus) : 'pending');
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** the sign-off numbers of the gate into `phaseKey`, as the transition would fill them */
-function gateSignoffs(readiness: Readiness | null, phaseKey: string): CommsContext['signoffs'] {
-  const r = readiness?.reasons.find((x) => x.kind === 'signoff' && x.phase === phaseKey) as
-    | { approvals?: number; required?: number; signoffs?: { user: string; role: string; counts: boolean }[] }
-    | undefined;
-  if (!r) return null;
-  return { approved: r.approvals ?? 0, required: r.required ?? 0, names: (r.signoffs ?? []).filter((s) => s.counts).map((s) => `${s.user} (${s.role})`) };
-}
-
 export async function getCommunications(actor: Actor, key: string, now = new Date()): Promise<CommunicationsView> {
   authorize(actor, 'rollout.read');
   const db = prisma();
@@ -178,8 +168,7 @@ export async function getCommunications(actor: Actor, key: string, now = new Dat
       actor: actor.name,
       action: i === 0 ? 'start' : 'promote',
       // the gate numbers are known for the step that is next; other phases' gates are not judged yet
-      readiness: isNext ? { ready: readiness.ready, reasons: readiness.reasons.map((x) => ({ status: x.status, detail: x.detail })) } : null,
-      signoffs: isNext ? gateSignoffs(readiness, tp.key) : null,
+      ...(isNext ? commsGate(readiness, tp.key) : { readiness: null, signoffs: null }),
     });
     return {
       key: tp.key,
@@ -188,13 +177,7 @@ export async function getCommunications(actor: Actor, key: string, now = new Dat
       status: tp.status,
       templates: comms.map((c, position) => {
         const offsetSeconds = c.offset ? parseDuration(c.offset) || null : null;
-        const dueRule = offsetSeconds
-          ? c.when === 'after'
-            ? `${c.offset} after ${tp.name} is entered`
-            : `${c.offset} before ${tp.name}'s planned start`
-          : c.when === 'before'
-            ? `at the transition into ${tp.name}`
-            : `at the transition into ${tp.name}, after the "before" messages`;
+        const dueRule = describeDue({ when: c.when, offset: c.offset, offsetSeconds }, tp.name);
         const estimate = tp.status === 'pending' ? dueAt({ when: c.when, offsetSeconds }, { now, enteredAt: plannedStart, plannedStart }) : null;
         const last = lastByTemplate.get(`${tp.key}#${position}`);
         const lastStatus = last ? worstStatus(last.deliveries.map((d) => asStatus(d.status))) : null;

@@ -16,22 +16,14 @@ import { ACTIONS } from '../domain/lifecycle';
 import type { TPlan } from '../domain/plan';
 import type { Reason } from '../domain/readiness';
 import { countAtMost, quantile, sketchBins, type SketchData } from '../domain/sketch';
-import { comparisonSeries, comparisonWindow, levelFor, metricSeries } from './evidence';
+import { comparisonSeries, comparisonWindow, levelFor, metricSeries, ZQueryDuration, ZQueryInstant } from './evidence';
 import { criterionVerdicts } from './phase-evidence';
 import { actorUserId, readinessOf } from './readiness';
 
 // ── query parameters ─────────────────────────────────────────────────────────────────────────
 
-const duration = (what: string) =>
-  z.string().transform((s, ctx) => {
-    const secs = parseDuration(s);
-    if (secs === null || secs <= 0) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as 5m, 1h or 7d (${what})` });
-      return z.NEVER;
-    }
-    return secs;
-  });
-const instant = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z' }).transform((s) => new Date(s));
+const duration = ZQueryDuration;
+const instant = ZQueryInstant;
 
 /**
  * URLSearchParams → the schema's output; every problem named by its parameter (an unknown

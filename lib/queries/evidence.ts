@@ -246,7 +246,8 @@ export async function comparisonSeries(db: Client, w: Omit<MetricWindow, 'metric
 /** Points per series at most: resolution must be coarse enough for the range */
 export const SERIES_MAX_POINTS = 2_000;
 
-const duration = (what: string) =>
+/** A query-string duration ("5m", "1h", "7d") as seconds > 0; `what` names the parameter in the message. */
+export const ZQueryDuration = (what: string) =>
   z.string().transform((s, ctx) => {
     const secs = parseDuration(s);
     if (secs === null || secs <= 0) {
@@ -255,7 +256,10 @@ const duration = (what: string) =>
     }
     return secs;
   });
-const instant = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z' }).transform((s) => new Date(s));
+/** A query-string instant (RFC 3339 with a zone) as a Date. */
+export const ZQueryInstant = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z' }).transform((s) => new Date(s));
+const duration = ZQueryDuration;
+const instant = ZQueryInstant;
 
 export const ZSeriesQuerySchema = z.strictObject({
   /** the range: from … to (default: the last `window` before now) */

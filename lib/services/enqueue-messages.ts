@@ -8,7 +8,7 @@ import type { Tx } from '../db';
 import type { TPlan } from '../domain/plan';
 import type { Readiness } from '../domain/readiness';
 import { parseDuration } from '../domain/duration';
-import { commsVariables, dueAt, renderTemplate, webhookReceives, type CommsContext, type CommsTemplate, type MessageKind } from '../domain/comms';
+import { commsGate, commsVariables, dueAt, renderTemplate, webhookReceives, type CommsContext, type CommsTemplate, type MessageKind } from '../domain/comms';
 
 export interface TransitionMessages {
   rollout: { id: string; key: string; name: string; owner: string; plan: unknown; phases: { key: string; name: string; minDurationSeconds: number }[] };
@@ -100,10 +100,7 @@ export async function recordTransitionMessages(tx: Tx, t: TransitionMessages): P
 
   const i = t.toPhaseIndex;
   if (i !== null && t.phaseEntered && (t.action === 'start' || t.action === 'promote')) {
-    const gate = t.readiness.reasons;
-    const signoff = gate.find((x) => x.kind === 'signoff' && x.phase === r.phases[i].key) as
-      | { approvals?: number; required?: number; signoffs?: { user: string; role: string; counts: boolean }[] }
-      | undefined;
+    const gate = commsGate(t.readiness, r.phases[i].key);
     const remaining = phases.slice(i).reduce((s, p) => s + (p.minDurationSeconds ?? 0), 0);
     const ctx = (phaseIndex: number, enteredAt: Date, withGate: boolean): CommsContext => ({
       rollout: { key: r.key, name: r.name, owner: r.owner },
@@ -113,11 +110,7 @@ export async function recordTransitionMessages(tx: Tx, t: TransitionMessages): P
       rolloutEta: new Date(at.getTime() + remaining * 1000),
       actor: t.actorName,
       action: t.action,
-      readiness: withGate ? { ready: t.readiness.ready, reasons: gate.map((x) => ({ status: x.status, detail: x.detail })) } : null,
-      signoffs:
-        withGate && signoff
-          ? { approved: signoff.approvals ?? 0, required: signoff.required ?? 0, names: (signoff.signoffs ?? []).filter((s) => s.counts).map((s) => `${s.user} (${s.role})`) }
-          : null,
+      ...(withGate ? gate : { readiness: null, signoffs: null }),
     });
 
     // the phase being entered

@@ -3,19 +3,37 @@
 // items, and Idempotency-Key handling — stored in Postgres in the batch's own transaction, so a
 // retried batch counts once even across replicas and restarts.
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { authorize, type Actor } from '../auth/actor';
 import { prisma, type Tx } from '../db';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { env } from '../env';
 import { formatPath } from '../domain/plan';
-import { LIMITS, textProblem } from '../limits';
+import { formatCount, LIMITS, textProblem } from '../limits';
 
 /** Items in one batch (samples or results). A 1 MiB body also bounds it (LIMITS.bodyBytes). */
 export const EVIDENCE_BATCH_MAX = 10_000;
 /** `at` may be this far ahead of the server's clock (clock skew), no further */
 export const EVIDENCE_MAX_FUTURE_MS = 5 * 60 * 1000;
 export const IDEMPOTENCY_KEY_MAX = 200;
+
+/** An item's `at`: RFC 3339 with a zone (the window it must fall in is atProblem's). */
+export const ZEvidenceAt = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time with a time zone, e.g. 2026-12-01T10:00:00Z' });
+
+/** An item schema's own message: its unknown fields by name, else what an item looks like (`shape`). */
+export const itemShapeError =
+  (shape: string) =>
+  (iss: { code?: string; keys?: readonly string[] }): string =>
+    iss.code === 'unrecognized_keys' && iss.keys
+      ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`
+      : `expected an object ${shape}`;
+
+/** The batch's item list; the items are checked one by one by the service (so every bad one is listed). */
+export const batchItems = (noun: 'samples' | 'results', shape: string) =>
+  z
+    .array(z.unknown(), { error: `expected an array of ${noun} ${shape}` })
+    .min(1, 'must not be empty')
+    .max(EVIDENCE_BATCH_MAX, `at most ${formatCount(EVIDENCE_BATCH_MAX)} ${noun} per batch`);
 
 export type EvidenceScope = 'metrics' | 'comparisons';
 

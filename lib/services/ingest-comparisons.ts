@@ -7,18 +7,22 @@ import { z } from 'zod';
 import type { Actor } from '../auth/actor';
 import { mergeComparisonBuckets, rollUpComparisons, type ComparisonBucket, type ComparisonResult } from '../domain/evidence';
 import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
-import { formatBytes, formatCount, LIMITS } from '../limits';
+import { formatBytes, LIMITS } from '../limits';
 import {
   atProblem,
+  batchItems,
   batchRefused,
-  EVIDENCE_BATCH_MAX,
   itemIssues,
+  itemShapeError,
   runEvidenceBatch,
   type EvidenceBatchInput,
   type EvidenceBatchResult,
   type BatchStatement,
   type ItemError,
+  ZEvidenceAt,
 } from './evidence-batch';
+
+const RESULT_SHAPE = '{ ref?, at, compatible?, baseline?, candidate?, category?, fields? }';
 
 /** `fields` of one result, as compact JSON */
 export const COMPARISON_FIELDS_MAX_BYTES = 8 * 1024;
@@ -31,7 +35,7 @@ export const ZComparisonResultSchema = z
   .strictObject(
     {
       ref: text('what was compared, e.g. a scan id').optional(),
-      at: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time with a time zone, e.g. 2026-12-01T10:00:00Z' }),
+      at: ZEvidenceAt,
       compatible: z.boolean({ error: 'expected boolean' }).optional(),
       baseline: finite.optional(),
       candidate: finite.optional(),
@@ -41,12 +45,7 @@ export const ZComparisonResultSchema = z
         .refine((v) => v === undefined || new TextEncoder().encode(JSON.stringify(v)).length <= COMPARISON_FIELDS_MAX_BYTES, `at most ${formatBytes(COMPARISON_FIELDS_MAX_BYTES)} as JSON`)
         .optional(),
     },
-    {
-      error: (iss) =>
-        iss.code === 'unrecognized_keys'
-          ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`
-          : 'expected an object { ref?, at, compatible?, baseline?, candidate?, category?, fields? }',
-    },
+    { error: itemShapeError(RESULT_SHAPE) },
   )
   .superRefine((r, ctx) => {
     if (typeof r.compatible === 'boolean') return;
@@ -58,12 +57,7 @@ export const ZComparisonResultSchema = z
   });
 export type TComparisonResultSchema = z.infer<typeof ZComparisonResultSchema>;
 
-export const ZIngestComparisonsSchema = z.strictObject({
-  results: z
-    .array(z.unknown(), { error: 'expected an array of results { ref?, at, compatible?, baseline?, candidate?, category?, fields? }' })
-    .min(1, 'must not be empty')
-    .max(EVIDENCE_BATCH_MAX, `at most ${formatCount(EVIDENCE_BATCH_MAX)} results per batch`),
-});
+export const ZIngestComparisonsSchema = z.strictObject({ results: batchItems('results', RESULT_SHAPE) });
 export type TIngestComparisonsSchema = z.infer<typeof ZIngestComparisonsSchema>;
 
 export interface IngestedComparisons {

@@ -9,41 +9,39 @@ import type { Actor } from '../auth/actor';
 import { ARMS, bucketOf, bucketStart, type MetricBucket, type MetricSample } from '../domain/evidence';
 import { addToSketch, emptySketch, mergeSketches, type SketchData } from '../domain/sketch';
 import { floorTo, ROLLUP_LEVELS } from '../queries/evidence';
-import { formatCount } from '../limits';
 import {
   atProblem,
+  batchItems,
   batchRefused,
-  EVIDENCE_BATCH_MAX,
   itemIssues,
+  itemShapeError,
   quoted,
   runEvidenceBatch,
   type EvidenceBatchInput,
   type EvidenceBatchResult,
   type BatchStatement,
   type ItemError,
+  ZEvidenceAt,
 } from './evidence-batch';
 
 const finite = (what: string) => z.number({ error: `expected a finite number${what}` });
+
+const SAMPLE_SHAPE = '{ metric, arm, value, at, count? }';
 
 export const ZMetricSampleSchema = z.strictObject(
   {
     metric: z.string({ error: 'expected a string (a metric key the plan declares)' }).min(1, 'must not be empty'),
     arm: z.enum(ARMS, { error: `expected one of ${ARMS.join(', ')}` }),
     value: finite(''),
-    at: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time with a time zone, e.g. 2026-12-01T10:00:00Z' }),
+    at: ZEvidenceAt,
     count: finite(' > 0 (how many events the value summarises)').positive('must be > 0 (how many events the value summarises)').optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}` : 'expected an object { metric, arm, value, at, count? }') },
+  { error: itemShapeError(SAMPLE_SHAPE) },
 );
 export type TMetricSampleSchema = z.infer<typeof ZMetricSampleSchema>;
 
 /** The envelope; the items are checked one by one by the service (so every bad one is listed). */
-export const ZIngestMetricsSchema = z.strictObject({
-  samples: z
-    .array(z.unknown(), { error: 'expected an array of samples { metric, arm, value, at, count? }' })
-    .min(1, 'must not be empty')
-    .max(EVIDENCE_BATCH_MAX, `at most ${formatCount(EVIDENCE_BATCH_MAX)} samples per batch`),
-});
+export const ZIngestMetricsSchema = z.strictObject({ samples: batchItems('samples', SAMPLE_SHAPE) });
 export type TIngestMetricsSchema = z.infer<typeof ZIngestMetricsSchema>;
 
 export interface IngestedMetrics {

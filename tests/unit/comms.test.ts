@@ -4,6 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
+  commsGate,
+  describeDue,
   COMMS_VARIABLE_NAMES,
   commsVariables,
   dueAt,
@@ -250,5 +252,32 @@ describe('plans: comms templates are checked', () => {
     }
     // the seeds do carry comms (seed 000's communication plan, seed 003's schedule)
     expect(templates).toBeGreaterThan(5);
+  });
+});
+
+describe('commsGate and describeDue', () => {
+  it('takes the gate numbers of the step into a phase: reasons, approvals, who counts', () => {
+    const g = commsGate(
+      {
+        ready: false,
+        reasons: [
+          { kind: 'duration', phase: 'canary', status: 'pass', detail: 'held 2d of 1d' },
+          { kind: 'signoff', phase: 'beta', status: 'fail', detail: '1 of 2 approvals', approvals: 1, required: 2, signoffs: [{ user: 'Tina', role: 'Technical Lead', counts: true }, { user: 'Eve', role: 'Product Owner', counts: false }] },
+        ],
+      },
+      'beta',
+    );
+    expect(g).toEqual({
+      readiness: { ready: false, reasons: [{ status: 'pass', detail: 'held 2d of 1d' }, { status: 'fail', detail: '1 of 2 approvals' }] },
+      signoffs: { approved: 1, required: 2, names: ['Tina (Technical Lead)'] },
+    });
+    expect(commsGate({ ready: true, reasons: [] }, 'beta').signoffs).toBeNull();
+  });
+
+  it('says when a template falls due', () => {
+    expect(describeDue({ when: 'before', offsetSeconds: null }, 'Beta')).toBe('at the transition into Beta');
+    expect(describeDue({ when: 'after', offsetSeconds: null }, 'Beta')).toBe('at the transition into Beta, after the "before" messages');
+    expect(describeDue({ when: 'before', offset: '7d', offsetSeconds: 604800 }, 'Beta')).toBe("7d before Beta's planned start");
+    expect(describeDue({ when: 'after', offset: '30d', offsetSeconds: 2592000 }, 'Beta')).toBe('30d after Beta is entered');
   });
 });
