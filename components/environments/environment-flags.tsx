@@ -8,6 +8,7 @@ import { StatusBadge } from '@/components/rollouts/status-badge';
 import type { EnvironmentFlag } from '@/lib/queries/environment-flags';
 import { TimeAgo } from '@/components/ui/time-ago';
 import { sameValue } from '@/lib/format';
+import { CardTable } from '@/components/ui/card-table';
 
 type View = { environment: { key: string; name: string; revision: number }; flags: EnvironmentFlag[] };
 
@@ -34,42 +35,29 @@ export function EnvironmentFlags({ initial }: { initial: View }) {
       {data.flags.length === 0 ? (
         <p className="text-sm text-slate-600">No flags yet.</p>
       ) : (
-        <div className="-mx-5 overflow-x-auto">
-          <table className="min-w-full text-sm" data-testid={`env-table-${env}`}>
-            <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-              <tr className="border-b border-slate-200">
-                <th scope="col" className="px-5 py-2">Flag</th>
-                <th scope="col" className="px-3 py-2">Serving</th>
-                <th scope="col" className="px-3 py-2">Set by</th>
-                <th scope="col" className="px-3 py-2">Rollout</th>
-                <th scope="col" className="px-3 py-2">Changed</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100 align-top">
-              {data.flags.map((f) => (
-                <tr key={f.key}>
-                  <th scope="row" className="px-5 py-2.5 text-left font-normal">
-                    <div className="font-mono text-xs font-semibold">{f.key}</div>
-                    <div className="text-xs text-slate-600">{f.type}</div>
-                  </th>
-                  <td className="px-3 py-2.5">
-                    <FlagValue value={f.value} muted={sameValue(f.value, f.baseline)} />
-                  </td>
-                  <td className="px-3 py-2.5 text-slate-600">{f.phaseKey ?? <span className="text-slate-600">baseline</span>}</td>
-                  <td className="px-3 py-2.5">
-                    <Link href={`/rollouts/${f.rollout.key}`} className="text-indigo-700 hover:underline">
-                      {f.rollout.name}
-                    </Link>{' '}
-                    <StatusBadge status={f.rollout.status} />
-                  </td>
-                  <td className="px-3 py-2.5 text-xs text-slate-600">
-                    <TimeAgo at={f.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable columns={['Flag', 'Serving', 'Set by', 'Rollout', 'Changed']} testId={`env-table-${env}`} bodyClassName="align-top">
+          {data.flags.map((f) => (
+            <tr key={f.key}>
+              <th scope="row" className="px-5 py-2.5 text-left font-normal">
+                <div className="font-mono text-xs font-semibold">{f.key}</div>
+                <div className="text-xs text-slate-600">{f.type}</div>
+              </th>
+              <td className="px-3 py-2.5">
+                <FlagValue value={f.value} muted={sameValue(f.value, f.baseline)} />
+              </td>
+              <td className="px-3 py-2.5 text-slate-600">{f.phaseKey ?? <span className="text-slate-600">baseline</span>}</td>
+              <td className="px-3 py-2.5">
+                <Link href={`/rollouts/${f.rollout.key}`} className="text-indigo-700 hover:underline">
+                  {f.rollout.name}
+                </Link>{' '}
+                <StatusBadge status={f.rollout.status} />
+              </td>
+              <td className="px-3 py-2.5 text-xs text-slate-600">
+                <TimeAgo at={f.updatedAt} />
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
     </Card>
   );

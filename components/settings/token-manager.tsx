@@ -9,6 +9,7 @@ import { Card } from '@/components/ui/card';
 import { Field, Select, TextInput } from '@/components/ui/field';
 import { TimeAgo } from '@/components/ui/time-ago';
 import type { TokenView } from '@/lib/queries/tokens';
+import { ACTIONS_COLUMN, CardTable } from '@/components/ui/card-table';
 
 type TokenRow = TokenView;
 
@@ -94,47 +95,33 @@ export function TokenManager({ tokens, environments }: { tokens: TokenRow[]; env
         )}
       </Card>
       <Card title="Tokens">
-        <div className="-mx-5 overflow-x-auto">
-          <table className="min-w-full text-sm">
-            <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-              <tr className="border-b border-slate-200">
-                <th scope="col" className="px-5 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Prefix</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-                <th scope="col" className="px-3 py-2">Last used</th>
-                <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {tokens.map((t) => (
-                <tr key={t.id} className={t.revoked ? 'text-slate-600 line-through' : ''}>
-                  <td className="px-5 py-2">{t.name}</td>
-                  <td className="px-3 py-2">
-                    <Badge tone={t.role === 'admin' ? 'red' : t.role === 'flags' ? 'indigo' : 'gray'}>
-                      {t.role}
-                      {t.environment ? ` · ${t.environment}` : ''}
-                    </Badge>
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
-                  <td className="px-3 py-2 text-xs">
-                    <TimeAgo at={t.createdAt} />
-                  </td>
-                  <td className="px-3 py-2 text-xs">{t.lastUsedAt ? <TimeAgo at={t.lastUsedAt} /> : 'never'}</td>
-                  <td className="px-3 py-2 text-right">
-                    {t.revoked ? (
-                      <span className="text-xs">revoked</span>
-                    ) : (
-                      <Button size="sm" variant="ghost" onClick={() => revoke(t)}>
-                        Revoke
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable columns={['Name', 'Role', 'Prefix', 'Created', 'Last used', ACTIONS_COLUMN]}>
+          {tokens.map((t) => (
+            <tr key={t.id} className={t.revoked ? 'text-slate-600 line-through' : ''}>
+              <td className="px-5 py-2">{t.name}</td>
+              <td className="px-3 py-2">
+                <Badge tone={t.role === 'admin' ? 'red' : t.role === 'flags' ? 'indigo' : 'gray'}>
+                  {t.role}
+                  {t.environment ? ` · ${t.environment}` : ''}
+                </Badge>
+              </td>
+              <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
+              <td className="px-3 py-2 text-xs">
+                <TimeAgo at={t.createdAt} />
+              </td>
+              <td className="px-3 py-2 text-xs">{t.lastUsedAt ? <TimeAgo at={t.lastUsedAt} /> : 'never'}</td>
+              <td className="px-3 py-2 text-right">
+                {t.revoked ? (
+                  <span className="text-xs">revoked</span>
+                ) : (
+                  <Button size="sm" variant="ghost" onClick={() => revoke(t)}>
+                    Revoke
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       </Card>
     </div>
   );

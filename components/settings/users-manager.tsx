@@ -11,6 +11,7 @@ import { TimeAgo } from '@/components/ui/time-ago';
 import type { UserView } from '@/lib/queries/users';
 import { EditUserDialog } from './users-edit-dialog';
 import { parseSignoffRoles, RoleSelect, SignoffRolesInput } from './users-form';
+import { ACTIONS_COLUMN, CardTable } from '@/components/ui/card-table';
 
 export function UsersManager({ users, currentUserId }: { users: UserView[]; currentUserId: string | null }) {
   const router = useRouter();
@@ -86,80 +87,66 @@ export function UsersManager({ users, currentUserId }: { users: UserView[]; curr
         </Alert>
       )}
       <Card title="Users">
-        <div className="-mx-5 overflow-x-auto">
-          <table className="min-w-full text-sm">
-            <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-              <tr className="border-b border-slate-200">
-                <th scope="col" className="px-5 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2">Sign-off roles</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Added</th>
-                <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
+        <CardTable columns={['Name', 'Role', 'Sign-off roles', 'Status', 'Added', ACTIONS_COLUMN]}>
+          {users.map((u) => {
+            const self = u.id === currentUserId;
+            return (
+              <tr key={u.id} data-testid={`user-${u.email}`} className={u.disabled ? 'bg-slate-50 text-slate-600' : ''}>
+                <td className="px-5 py-2">
+                  <div className="font-medium text-slate-900">
+                    {u.name}
+                    {self && <span className="ml-1 text-xs font-normal text-slate-600">(you)</span>}
+                  </div>
+                  <div className="text-xs text-slate-600">{u.email}</div>
+                </td>
+                <td className="px-3 py-2">
+                  <Badge tone={u.role === 'admin' ? 'red' : u.role === 'approver' ? 'indigo' : 'gray'}>{u.role}</Badge>
+                </td>
+                <td className="px-3 py-2">
+                  {u.signoffRoles.length ? (
+                    <ul className="flex flex-wrap gap-1" aria-label={`Sign-off roles of ${u.name}`}>
+                      {u.signoffRoles.map((r) => (
+                        <li key={r}>
+                          <Badge tone="blue">{r}</Badge>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="text-xs text-slate-600">none</span>
+                  )}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {u.disabled ? <Badge tone="amber">disabled</Badge> : <Badge tone="green">active</Badge>}
+                  {u.oidc && (
+                    <Badge tone="indigo" className="ml-1" title="Signs in through the identity provider (single sign-on)" data-testid="sso-marker">
+                      SSO
+                    </Badge>
+                  )}
+                  {!u.hasPassword && !u.oidc && <div className="mt-0.5 text-slate-600">no password</div>}
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  <TimeAgo at={u.createdAt} />
+                </td>
+                <td className="px-3 py-2 text-right whitespace-nowrap">
+                  <Button size="sm" variant="ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.email}`}>
+                    Edit
+                  </Button>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => toggle(u)}
+                    disabled={self && !u.disabled}
+                    className="disabled:opacity-40"
+                    title={self && !u.disabled ? 'You cannot disable yourself' : undefined}
+                    aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.email}`}
+                  >
+                    {u.disabled ? 'Enable' : 'Disable'}
+                  </Button>
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {users.map((u) => {
-                const self = u.id === currentUserId;
-                return (
-                  <tr key={u.id} data-testid={`user-${u.email}`} className={u.disabled ? 'bg-slate-50 text-slate-600' : ''}>
-                    <td className="px-5 py-2">
-                      <div className="font-medium text-slate-900">
-                        {u.name}
-                        {self && <span className="ml-1 text-xs font-normal text-slate-600">(you)</span>}
-                      </div>
-                      <div className="text-xs text-slate-600">{u.email}</div>
-                    </td>
-                    <td className="px-3 py-2">
-                      <Badge tone={u.role === 'admin' ? 'red' : u.role === 'approver' ? 'indigo' : 'gray'}>{u.role}</Badge>
-                    </td>
-                    <td className="px-3 py-2">
-                      {u.signoffRoles.length ? (
-                        <ul className="flex flex-wrap gap-1" aria-label={`Sign-off roles of ${u.name}`}>
-                          {u.signoffRoles.map((r) => (
-                            <li key={r}>
-                              <Badge tone="blue">{r}</Badge>
-                            </li>
-                          ))}
-                        </ul>
-                      ) : (
-                        <span className="text-xs text-slate-600">none</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      {u.disabled ? <Badge tone="amber">disabled</Badge> : <Badge tone="green">active</Badge>}
-                      {u.oidc && (
-                        <Badge tone="indigo" className="ml-1" title="Signs in through the identity provider (single sign-on)" data-testid="sso-marker">
-                          SSO
-                        </Badge>
-                      )}
-                      {!u.hasPassword && !u.oidc && <div className="mt-0.5 text-slate-600">no password</div>}
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      <TimeAgo at={u.createdAt} />
-                    </td>
-                    <td className="px-3 py-2 text-right whitespace-nowrap">
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(u)} aria-label={`Edit ${u.email}`}>
-                        Edit
-                      </Button>
-                      <Button
-                        size="sm"
-                        variant="ghost"
-                        onClick={() => toggle(u)}
-                        disabled={self && !u.disabled}
-                        className="disabled:opacity-40"
-                        title={self && !u.disabled ? 'You cannot disable yourself' : undefined}
-                        aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.email}`}
-                      >
-                        {u.disabled ? 'Enable' : 'Disable'}
-                      </Button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </CardTable>
       </Card>
       <EditUserDialog
         user={editing}

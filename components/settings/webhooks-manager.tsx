@@ -9,6 +9,7 @@ import { Card } from '@/components/ui/card';
 import { Select, TextInput } from '@/components/ui/field';
 import { TimeAgo } from '@/components/ui/time-ago';
 import type { WebhookView } from '@/lib/queries/webhooks';
+import { ACTIONS_COLUMN, CardTable } from '@/components/ui/card-table';
 
 const EVENTS = [
   { value: 'comms', label: 'Phase messages (the plan’s comms)' },
@@ -212,63 +213,48 @@ export function WebhooksManager({ webhooks, audiences }: { webhooks: WebhookView
         {webhooks.length === 0 ? (
           <p className="text-sm text-slate-600">No webhooks yet: the rollouts record their messages but send them nowhere.</p>
         ) : (
-          <div className="-mx-5 overflow-x-auto">
-            <table className="min-w-full text-sm">
-              <thead className="text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-                <tr className="border-b border-slate-200">
-                  <th scope="col" className="px-5 py-2">Name</th>
-                  <th scope="col" className="px-3 py-2">Format</th>
-                  <th scope="col" className="px-3 py-2">Audiences</th>
-                  <th scope="col" className="px-3 py-2">Events</th>
-                  <th scope="col" className="px-3 py-2">Status</th>
-                  <th scope="col" className="px-3 py-2">Added</th>
-                  <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {webhooks.map((w) => (
-                  <tr key={w.id} data-testid={`webhook-${w.name}`} className={w.disabled ? 'bg-slate-50 text-slate-600' : ''}>
-                    <td className="max-w-xs px-5 py-2">
-                      <div className="font-medium text-slate-900">{w.name}</div>
-                      <div className="truncate font-mono text-xs text-slate-600" title={w.url}>
-                        {w.url}
-                      </div>
-                    </td>
-                    <td className="px-3 py-2 text-xs">
-                      {w.format}
-                      {w.format === 'generic' && <div className="text-slate-600">{w.hasSecret ? 'signed' : 'no secret'}</div>}
-                    </td>
-                    <td className="px-3 py-2">
-                      {w.audiences.length ? (
-                        <ul className="flex flex-wrap gap-1" aria-label={`Audiences of ${w.name}`}>
-                          {w.audiences.map((a) => (
-                            <li key={a}>
-                              <Badge tone="blue">{a}</Badge>
-                            </li>
-                          ))}
-                        </ul>
-                      ) : (
-                        <span className="text-xs text-slate-600">every audience</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-xs">{w.events.length ? w.events.map((e) => EVENTS.find((x) => x.value === e)?.label.split(' (')[0] ?? e).join(', ') : 'all'}</td>
-                    <td className="px-3 py-2 text-xs">{w.disabled ? <Badge tone="amber">disabled</Badge> : <Badge tone="green">enabled</Badge>}</td>
-                    <td className="px-3 py-2 text-xs">
-                      <TimeAgo at={w.createdAt} />
-                    </td>
-                    <td className="px-3 py-2 text-right whitespace-nowrap">
-                      <Button size="sm" variant="ghost" onClick={() => toggle(w)} aria-label={`${w.disabled ? 'Enable' : 'Disable'} ${w.name}`}>
-                        {w.disabled ? 'Enable' : 'Disable'}
-                      </Button>
-                      <Button size="sm" variant="ghost" onClick={() => remove(w)} aria-label={`Delete ${w.name}`} className="text-red-700 hover:text-red-800">
-                        Delete
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable columns={['Name', 'Format', 'Audiences', 'Events', 'Status', 'Added', ACTIONS_COLUMN]}>
+            {webhooks.map((w) => (
+              <tr key={w.id} data-testid={`webhook-${w.name}`} className={w.disabled ? 'bg-slate-50 text-slate-600' : ''}>
+                <td className="max-w-xs px-5 py-2">
+                  <div className="font-medium text-slate-900">{w.name}</div>
+                  <div className="truncate font-mono text-xs text-slate-600" title={w.url}>
+                    {w.url}
+                  </div>
+                </td>
+                <td className="px-3 py-2 text-xs">
+                  {w.format}
+                  {w.format === 'generic' && <div className="text-slate-600">{w.hasSecret ? 'signed' : 'no secret'}</div>}
+                </td>
+                <td className="px-3 py-2">
+                  {w.audiences.length ? (
+                    <ul className="flex flex-wrap gap-1" aria-label={`Audiences of ${w.name}`}>
+                      {w.audiences.map((a) => (
+                        <li key={a}>
+                          <Badge tone="blue">{a}</Badge>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="text-xs text-slate-600">every audience</span>
+                  )}
+                </td>
+                <td className="px-3 py-2 text-xs">{w.events.length ? w.events.map((e) => EVENTS.find((x) => x.value === e)?.label.split(' (')[0] ?? e).join(', ') : 'all'}</td>
+                <td className="px-3 py-2 text-xs">{w.disabled ? <Badge tone="amber">disabled</Badge> : <Badge tone="green">enabled</Badge>}</td>
+                <td className="px-3 py-2 text-xs">
+                  <TimeAgo at={w.createdAt} />
+                </td>
+                <td className="px-3 py-2 text-right whitespace-nowrap">
+                  <Button size="sm" variant="ghost" onClick={() => toggle(w)} aria-label={`${w.disabled ? 'Enable' : 'Disable'} ${w.name}`}>
+                    {w.disabled ? 'Enable' : 'Disable'}
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => remove(w)} aria-label={`Delete ${w.name}`} className="text-red-700 hover:text-red-800">
+                    Delete
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </CardTable>
         )}
       </Card>
     </div>
